@@ -1,0 +1,58 @@
+package dev.rotor.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/** Every metric name the server exports, in one place (Prometheus text on {@code /metrics}). */
+public final class Metrics {
+
+  public static final String ISSUANCES = "rotor_issuances";
+  public static final String ISSUANCE_LATENCY = "rotor_issuance_seconds";
+  public static final String REVOCATIONS = "rotor_revocations";
+  public static final String HTTP_REQUESTS = "rotor_http_requests";
+  public static final String SERVER_CERT_RENEWALS = "rotor_server_certificate_renewals";
+
+  private final MeterRegistry registry;
+
+  public Metrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Counts one issuance attempt; {@code outcome} is "issued" or the error's problem slug. */
+  public void issuance(String profile, String channel, String outcome) {
+    Counter.builder(ISSUANCES).description("certificate issuance attempts by profile, channel and outcome")
+        .tag("profile", profile).tag("channel", channel).tag("outcome", outcome)
+        .register(registry).increment();
+  }
+
+  public Timer issuanceLatency(String profile) {
+    return Timer.builder(ISSUANCE_LATENCY).description("time from request to committed certificate")
+        .tag("profile", profile)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+  }
+
+  public void revocation(String reason) {
+    Counter.builder(REVOCATIONS).description("certificates revoked by reason").tag("reason", reason)
+        .register(registry).increment();
+  }
+
+  public void httpRequest(String route, int status) {
+    Counter.builder(HTTP_REQUESTS).description("HTTP requests by route and status")
+        .tag("route", route).tag("status", Integer.toString(status))
+        .register(registry).increment();
+  }
+
+  public void serverCertificateRenewal(String outcome) {
+    Counter.builder(SERVER_CERT_RENEWALS).description("renewals of the server's own HTTPS certificate")
+        .tag("outcome", outcome).register(registry).increment();
+  }
+}

@@ -1,0 +1,330 @@
+package dev.rotor.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.pki.CryptoProviders;
+import dev.rotor.pki.KeyType;
+import dev.rotor.pki.NameForm;
+import dev.rotor.pki.NamePolicy;
+import dev.rotor.pki.Profile;
+import dev.rotor.pki.Usage;
+import dev.rotor.server.api.PublicApi;
+import dev.rotor.server.api.RestApi;
+import dev.rotor.server.api.Router;
+import dev.rotor.server.api.TokenAuthenticator;
+import dev.rotor.server.ca.CaBootstrap;
+import dev.rotor.server.ca.CertificateAuthority;
+import dev.rotor.server.ca.ServerCertificate;
+import dev.rotor.server.issuance.IssuanceService;
+import dev.rotor.server.revocation.CrlPublisher;
+import dev.rotor.server.revocation.OcspService;
+import dev.rotor.server.revocation.RevocationService;
+import dev.rotor.server.store.Database;
+import dev.rotor.server.store.Journal;
+import dev.rotor.server.store.PgAuditLog;
+import dev.rotor.server.store.PgCertificateStore;
+import dev.rotor.server.store.PgTokenStore;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CA server's composition root: builds every part from the configuration, by constructor
+ * injection, and owns their lifecycle. {@link #start} is what {@code main} and the tests call.
+ */
+public final class RotorServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RotorServer.class);
+
+  private final ServerConfig config;
+  private final Database database;
+  private final Journal journal;
+  private final CertificateAuthority ca;
+  private final ServerCertificate serverCertificate;
+  private final Server jetty;
+  private final Optional<String> generatedAdminToken;
+
+  private RotorServer(ServerConfig config, Database database, Journal journal, CertificateAuthority ca,
+      ServerCertificate serverCertificate, Server jetty, Optional<String> generatedAdminToken) {
+    this.config = config;
+    this.database = database;
+    this.journal = journal;
+    this.ca = ca;
+    this.serverCertificate = serverCertificate;
+    this.jetty = jetty;
+    this.generatedAdminToken = generatedAdminToken;
+  }
+
+  public static void main(String[] args) {
+    ServerConfig config;
+    try {
+      config = ServerConfig.load(args, System.getenv());
+    } catch (Exception e) {
+      System.err.println("rotor: bad configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try {
+      RotorServer server = start(config);
+      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "rotor-shutdown"));
+      server.printBanner();
+    } catch (Exception e) {
+      log.error("rotor failed to start: {}", e.getMessage(), e);
+      System.err.println("rotor: failed to start: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  /** Starts everything; on failure, stops what was started and rethrows. */
+  public static RotorServer start(ServerConfig requested) throws Exception {
+    CryptoProviders.installForTls();
+    Clock clock = Clock.systemUTC();
+    Files.createDirectories(requested.dataDir());
+    try {
+      Files.setPosixFilePermissions(requested.dataDir(), PosixFilePermissions.fromString("rwx------"));
+    } catch (UnsupportedOperationException ignored) {
+      // not a POSIX file system
+    }
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(prometheus);
+    new JvmThreadMetrics().bindTo(prometheus);
+    new ProcessorMetrics().bindTo(prometheus);
+    Metrics metrics = new Metrics(prometheus);
+    ObjectMapper json = new ObjectMapper();
+
+    List<AutoCloseable> started = new ArrayList<>();
+    try {
+      // Bind the ports first: with port 0 (tests) the URLs baked into certificates need the real port.
+      QueuedThreadPool threads = new QueuedThreadPool(256, 8);
+      threads.setName("rotor-http");
+      Server jetty = new Server(threads);
+      HttpConfiguration httpConfig = new HttpConfiguration();
+      httpConfig.setSendServerVersion(false);
+      httpConfig.setSendDateHeader(true);
+      // OCSP GET requests carry base64, whose '/' some clients percent-encode (RFC 6960 A.1).
+      httpConfig.setUriCompliance(UriCompliance.DEFAULT.with("rotor-ocsp", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+      HttpConfiguration httpsConfig = new HttpConfiguration(httpConfig);
+      httpsConfig.addCustomizer(new SecureRequestCustomizer());
+      ServerConnector http = new ServerConnector(jetty, new HttpConnectionFactory(httpConfig));
+      http.setHost(requested.bind());
+      http.setPort(requested.httpPort());
+      http.setName("http");
+      http.open();
+      started.add(http::close);
+
+      Database database = Database.open(new Database.Settings(requested.dbUrl(), requested.dbUser(), requested.dbPassword(),
+          requested.dataDir(), requested.dbPoolSize()), prometheus);
+      started.add(database);
+      Journal journal = new Journal(database.dataSource(), clock, prometheus);
+      started.add(journal);
+
+      ServerConfig config = requested.withPorts(requested.httpsPort(), http.getLocalPort());
+      CertificateAuthority ca = new CaBootstrap(config, database.dataSource(), journal, clock).start();
+
+      PgCertificateStore certificates = new PgCertificateStore(database.dataSource());
+      PgTokenStore tokens = new PgTokenStore(database.dataSource());
+      PgAuditLog audit = new PgAuditLog(database.dataSource());
+      NamePolicy policy = new NamePolicy(config.trustDomain(), config.permittedDns());
+      List<String> serverDns = new ArrayList<>(config.permittedDns());
+      serverDns.addAll(config.hostnames());
+      Profile serverProfile = new Profile(ServerCertificate.PROFILE, EnumSet.of(NameForm.DNS, NameForm.IP),
+          EnumSet.of(KeyType.EC_P256), config.serverCertTtl(), Duration.ofSeconds(1), config.serverCertTtl(),
+          EnumSet.of(Usage.SERVER_AUTH), "", false, 100);
+      IssuanceService issuance = new IssuanceService(ca, config.profiles(), policy, serverProfile,
+          new NamePolicy(config.trustDomain(), serverDns), journal, certificates, clock, metrics, config.publicHttpUrl());
+      CrlPublisher crl = new CrlPublisher(ca, certificates, clock, config.crlValidity());
+      RevocationService revocation = new RevocationService(journal, certificates, crl, metrics);
+      OcspService ocsp = new OcspService(ca, certificates, clock, config.crlValidity());
+
+      Optional<String> generatedToken = bootstrapAdminToken(config, tokens, journal, json);
+
+      ServerCertificate serverCertificate = new ServerCertificate(issuance, ca, config.hostnames(), clock, metrics);
+      started.add(serverCertificate);
+      ServerConnector https = new ServerConnector(jetty, new SslConnectionFactory(serverCertificate.start(), "http/1.1"),
+          new HttpConnectionFactory(httpsConfig));
+      https.setHost(config.bind());
+      https.setPort(config.httpsPort());
+      https.setName("https");
+      https.open();
+      started.add(https::close);
+      config = config.withPorts(https.getLocalPort(), http.getLocalPort());
+
+      Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
+      readiness.put("database", cached(database::isReachable, Duration.ofSeconds(2)));
+      readiness.put("journal", journal::isHealthy);
+      readiness.put("serverCertificate", serverCertificate::isValid);
+      PublicApi publicApi = new PublicApi(ca, crl, ocsp, prometheus, readiness);
+      TokenAuthenticator auth = new TokenAuthenticator(tokens, clock);
+      RestApi rest = new RestApi(issuance, revocation, certificates, audit, tokens, journal, auth, ca, clock, json);
+
+      Router httpsRouter = new Router(json, metrics);
+      rest.register(httpsRouter);
+      publicApi.registerCommon(httpsRouter);
+      Router httpRouter = new Router(json, metrics);
+      publicApi.registerHttp(httpRouter);
+
+      jetty.addConnector(http);
+      jetty.addConnector(https);
+      jetty.setHandler(new ContextHandlerCollection(onConnector("https", httpsRouter), onConnector("http", httpRouter)));
+      jetty.setStopTimeout(5_000);
+      jetty.start();
+      log.info("rotor started https={} http={} trustDomain={} crypto={}", https.getLocalPort(), http.getLocalPort(),
+          config.trustDomain(), CryptoProviders.signing().getName());
+      return new RotorServer(config, database, journal, ca, serverCertificate, jetty, generatedToken);
+    } catch (Exception | Error e) {
+      for (int i = started.size() - 1; i >= 0; i--) {
+        try {
+          started.get(i).close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static ContextHandler onConnector(String connector, Handler handler) {
+    ContextHandler context = new ContextHandler(handler, "/");
+    context.setVirtualHosts(List.of("@" + connector));
+    return context;
+  }
+
+  /**
+   * {@code ROTOR_ADMIN_TOKEN} becomes (or updates) the token named {@code admin}. Without it, the
+   * very first start generates one, which the caller prints once; it is never stored in clear.
+   */
+  private static Optional<String> bootstrapAdminToken(ServerConfig config, PgTokenStore tokens, Journal journal, ObjectMapper json) {
+    if (config.adminToken().isPresent()) {
+      byte[] hash = TokenAuthenticator.hash(config.adminToken().get());
+      journal.execute(tx -> {
+        if (tokens.upsertAdmin(tx, "admin", hash)) {
+          tx.audit("system", "token.created", "admin", json.writeValueAsString(Map.of("name", "admin", "role", "admin", "source", "ROTOR_ADMIN_TOKEN")));
+        }
+        return null;
+      });
+      return Optional.empty();
+    }
+    if (tokens.exists("admin")) {
+      return Optional.empty();
+    }
+    String token = TokenAuthenticator.newToken();
+    byte[] hash = TokenAuthenticator.hash(token);
+    try {
+      journal.execute(tx -> {
+        tokens.create(tx, "admin", "admin", hash, "system");
+        tx.audit("system", "token.created", "admin", json.writeValueAsString(Map.of("name", "admin", "role", "admin", "source", "generated")));
+        return null;
+      });
+      return Optional.of(token);
+    } catch (RotorException e) {
+      if (e.code() == ErrorCode.CONFLICT) {
+        return Optional.empty(); // another replica created it first
+      }
+      throw e;
+    }
+  }
+
+  private static BooleanSupplier cached(BooleanSupplier check, Duration ttl) {
+    AtomicLong until = new AtomicLong();
+    boolean[] last = {false};
+    return () -> {
+      long now = System.nanoTime();
+      if (now - until.get() < 0) {
+        return last[0];
+      }
+      last[0] = check.getAsBoolean();
+      until.set(now + ttl.toNanos());
+      return last[0];
+    };
+  }
+
+  private void printBanner() {
+    String host = config.hostnames().isEmpty() ? "localhost" : config.hostnames().get(0);
+    StringBuilder b = new StringBuilder();
+    b.append("\nRotor CA server is running\n");
+    b.append("  API (HTTPS):   https://").append(host).append(':').append(httpsPort()).append("/api/v1/\n");
+    b.append("  CRL/OCSP/CA:   ").append(config.publicHttpUrl()).append("/crl  /ocsp  /ca/bundle.pem\n");
+    b.append("  Trust bundle:  curl -so rotor-ca.pem ").append(config.publicHttpUrl()).append("/ca/bundle.pem\n");
+    if (generatedAdminToken.isPresent()) {
+      b.append("  Admin token:   ").append(generatedAdminToken.get()).append("\n");
+      b.append("                 (shown once, stored only as a hash: keep it now)\n");
+    } else {
+      b.append("  Admin token:   ").append(config.adminToken().isPresent() ? "from ROTOR_ADMIN_TOKEN" : "generated at first start (shown then)").append("\n");
+    }
+    b.append("  Data dir:      ").append(config.dataDir().toAbsolutePath().normalize()).append("\n");
+    System.out.println(b);
+    System.out.flush();
+  }
+
+  public int httpsPort() {
+    return config.httpsPort();
+  }
+
+  public int httpPort() {
+    return config.httpPort();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public CertificateAuthority ca() {
+    return ca;
+  }
+
+  public ServerCertificate serverCertificate() {
+    return serverCertificate;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  /** The admin token generated at this (first) start, if one was. */
+  public Optional<String> generatedAdminToken() {
+    return generatedAdminToken;
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      log.warn("jetty stop failed error={}", e.toString());
+    }
+    serverCertificate.close();
+    journal.close();
+    try {
+      database.close();
+    } catch (Exception e) {
+      log.warn("database close failed error={}", e.toString());
+    }
+    log.info("rotor stopped");
+  }
+}

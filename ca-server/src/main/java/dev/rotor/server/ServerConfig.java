@@ -1,0 +1,309 @@
+package dev.rotor.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.rotor.pki.KeyAlgorithm;
+import dev.rotor.pki.Profile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The server's typed configuration: defaults that run a working CA locally, overridden by a YAML
+ * file ({@code --config}) and then by {@code ROTOR_*} environment variables (env wins).
+ *
+ * <p>Keys are matched loosely so that the YAML file can use the environment names or camelCase:
+ * {@code ROTOR_HTTPS_PORT}, {@code httpsPort} and {@code https-port} are the same key.
+ */
+public record ServerConfig(
+    int httpsPort,
+    int httpPort,
+    String bind,
+    Path dataDir,
+    Optional<String> dbUrl,
+    Optional<String> dbUser,
+    Optional<String> dbPassword,
+    int dbPoolSize,
+    String trustDomain,
+    List<String> permittedDns,
+    List<String> hostnames,
+    Optional<String> adminToken,
+    Optional<String> caPassphrase,
+    Optional<Path> caCert,
+    Optional<Path> caKey,
+    KeyAlgorithm caKeyAlgorithm,
+    Duration rootTtl,
+    Duration intermediateTtl,
+    Duration serverCertTtl,
+    Duration crlValidity,
+    String publicHttpUrl,
+    Map<String, Profile> profiles) {
+
+  /** Every key the server understands, in its environment spelling, with what it means. */
+  public static final Map<String, String> KEYS = keys();
+
+  private static Map<String, String> keys() {
+    Map<String, String> k = new LinkedHashMap<>();
+    k.put("ROTOR_HTTPS_PORT", "HTTPS port of the API (and UI): 8443");
+    k.put("ROTOR_HTTP_PORT", "plain-HTTP port for CRL, OCSP, CA bundle, health and metrics: 8080");
+    k.put("ROTOR_BIND", "address both ports bind to: 0.0.0.0");
+    k.put("ROTOR_DATA_DIR", "embedded database and generated CA passphrase: ./data");
+    k.put("ROTOR_DB_URL", "JDBC URL of an external PostgreSQL; unset = embedded PostgreSQL in the data dir");
+    k.put("ROTOR_DB_USER", "user for ROTOR_DB_URL");
+    k.put("ROTOR_DB_PASSWORD", "password for ROTOR_DB_URL");
+    k.put("ROTOR_DB_POOL_SIZE", "connection pool size: 16");
+    k.put("ROTOR_TRUST_DOMAIN", "SPIFFE trust domain: rotor.local");
+    k.put("ROTOR_PERMITTED_DNS", "DNS suffixes certificates may name: svc.cluster.local,localhost");
+    k.put("ROTOR_HOSTNAMES", "extra DNS names (or IPs) in the server's own HTTPS certificate");
+    k.put("ROTOR_ADMIN_TOKEN", "first admin API token; unset = generated and printed once at first start");
+    k.put("ROTOR_CA_PASSPHRASE", "passphrase encrypting CA keys; unset = generated into <data dir>/ca-passphrase (0600)");
+    k.put("ROTOR_CA_CERT", "PEM file: an existing issuing CA certificate (then its chain) to import");
+    k.put("ROTOR_CA_KEY", "PEM file: the private key of ROTOR_CA_CERT (encrypted under ROTOR_CA_PASSPHRASE, or plain)");
+    k.put("ROTOR_CA_KEY_ALGORITHM", "key algorithm of a generated CA: ec-p256 (default), ec-p384, rsa-3072");
+    k.put("ROTOR_ROOT_TTL", "lifetime of a generated root: 3650d");
+    k.put("ROTOR_INTERMEDIATE_TTL", "lifetime of a generated issuing intermediate: 365d");
+    k.put("ROTOR_SERVER_CERT_TTL", "lifetime of the server's own HTTPS certificate (renewed at 2/3): 24h");
+    k.put("ROTOR_CRL_VALIDITY", "CRL nextUpdate - thisUpdate (at most 1h): 1h");
+    k.put("ROTOR_PUBLIC_HTTP_URL", "base URL put in certificates for CRL and OCSP: http://<first hostname or localhost>:<http port>");
+    return Map.copyOf(k);
+  }
+
+  /** Loads the configuration from {@code --config <file>} (if given in args) and the environment. */
+  public static ServerConfig load(String[] args, Map<String, String> env) throws IOException {
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        values.putAll(readYaml(Path.of(args[++i])));
+      } else if (args[i].startsWith("--config=")) {
+        values.putAll(readYaml(Path.of(args[i].substring("--config=".length()))));
+      } else {
+        throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: rotor-server.jar [--config file.yaml])");
+      }
+    }
+    if (env.containsKey("ROTOR_CONFIG") && args.length == 0) {
+      values.putAll(readYaml(Path.of(env.get("ROTOR_CONFIG"))));
+    }
+    env.forEach((k, v) -> {
+      if (k.startsWith("ROTOR_") && !k.equals("ROTOR_CONFIG")) {
+        values.put(k, v);
+      }
+    });
+    return fromMap(values);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> readYaml(Path file) throws IOException {
+    Object parsed = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file), Object.class);
+    if (parsed == null) {
+      return Map.of();
+    }
+    if (!(parsed instanceof Map)) {
+      throw new IllegalArgumentException(file + ": the configuration must be a YAML mapping");
+    }
+    return (Map<String, Object>) parsed;
+  }
+
+  /** Builds the configuration from loosely-keyed values; unknown keys are an error (typos must not pass silently). */
+  public static ServerConfig fromMap(Map<String, ?> raw) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    raw.forEach((k, val) -> v.put(normalize(k), val));
+    List<String> known = new ArrayList<>(KEYS.keySet().stream().map(ServerConfig::normalize).toList());
+    known.add("profiles");
+    for (String key : v.keySet()) {
+      if (!known.contains(key)) {
+        throw new IllegalArgumentException("unknown configuration key " + key + " (known: " + String.join(", ", KEYS.keySet()) + ", profiles)");
+      }
+    }
+    int httpsPort = intValue(v, "httpsport", 8443);
+    int httpPort = intValue(v, "httpport", 8080);
+    List<String> hostnames = listValue(v, "hostnames", List.of());
+    String firstHost = hostnames.isEmpty() ? "localhost" : hostnames.get(0);
+    Optional<String> publicUrl = string(v, "publichttpurl");
+    Duration crlValidity = duration(v, "crlvalidity", Duration.ofHours(1));
+    if (crlValidity.compareTo(Duration.ofHours(1)) > 0 || crlValidity.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw new IllegalArgumentException("ROTOR_CRL_VALIDITY must be between 1m and 1h");
+    }
+    return new ServerConfig(
+        httpsPort,
+        httpPort,
+        string(v, "bind").orElse("0.0.0.0"),
+        Path.of(string(v, "datadir").orElse("./data")),
+        string(v, "dburl"),
+        string(v, "dbuser"),
+        string(v, "dbpassword"),
+        intValue(v, "dbpoolsize", 16),
+        string(v, "trustdomain").orElse("rotor.local").toLowerCase(Locale.ROOT),
+        listValue(v, "permitteddns", List.of("svc.cluster.local", "localhost")),
+        hostnames,
+        string(v, "admintoken"),
+        string(v, "capassphrase"),
+        string(v, "cacert").map(Path::of),
+        string(v, "cakey").map(Path::of),
+        KeyAlgorithm.parse(string(v, "cakeyalgorithm").orElse("ec-p256")),
+        duration(v, "rootttl", Duration.ofDays(3650)),
+        duration(v, "intermediatettl", Duration.ofDays(365)),
+        duration(v, "servercertttl", Duration.ofHours(24)),
+        crlValidity,
+        stripSlash(publicUrl.orElse("http://" + firstHost + ":" + httpPort)),
+        profiles(v.get("profiles")));
+  }
+
+  /** Returns a copy with the ports actually bound (when 0 was configured). */
+  public ServerConfig withPorts(int https, int http) {
+    String url = publicHttpUrl.endsWith(":" + httpPort) && httpPort == 0
+        ? publicHttpUrl.substring(0, publicHttpUrl.length() - 1) + http
+        : publicHttpUrl;
+    return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
+        permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
+        intermediateTtl, serverCertTtl, crlValidity, url, profiles);
+  }
+
+  /** Whether the CA is imported from PEM files rather than generated. */
+  public boolean importsCa() {
+    return caCert.isPresent() || caKey.isPresent();
+  }
+
+  @Override
+  public String toString() {
+    // Never print secrets: the record's default toString would show the token and passphrase.
+    return "ServerConfig[httpsPort=" + httpsPort + ", httpPort=" + httpPort + ", bind=" + bind + ", dataDir=" + dataDir
+        + ", db=" + dbUrl.orElse("embedded") + ", trustDomain=" + trustDomain + ", permittedDns=" + permittedDns
+        + ", hostnames=" + hostnames + ", profiles=" + profiles.keySet() + "]";
+  }
+
+  static String normalize(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    if (k.startsWith("rotor_")) {
+      k = k.substring("rotor_".length());
+    }
+    return k.replace("_", "").replace("-", "");
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private static Optional<String> string(Map<String, Object> v, String key) {
+    Object o = v.get(key);
+    if (o == null || o.toString().isBlank()) {
+      return Optional.empty();
+    }
+    return Optional.of(o.toString().trim());
+  }
+
+  private static int intValue(Map<String, Object> v, String key, int def) {
+    Optional<String> s = string(v, key);
+    if (s.isEmpty()) {
+      return def;
+    }
+    try {
+      int n = Integer.parseInt(s.get());
+      if (n < 0 || n > 65535) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("configuration key " + key + ": expected a number 0..65535, got " + s.get());
+    }
+  }
+
+  private static List<String> listValue(Map<String, Object> v, String key, List<String> def) {
+    Object o = v.get(key);
+    if (o == null) {
+      return def;
+    }
+    List<String> items = o instanceof List<?> l
+        ? l.stream().map(Object::toString).toList()
+        : Arrays.asList(o.toString().split(","));
+    return items.stream().map(String::trim).filter(s -> !s.isEmpty()).map(s -> s.toLowerCase(Locale.ROOT)).toList();
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
+
+  /** Parses "900", "900s", "15m", "24h", "365d", "500ms" or ISO-8601 "PT15M". */
+  public static Duration parseDuration(String text) {
+    String s = text.trim();
+    if (s.toUpperCase(Locale.ROOT).startsWith("P")) {
+      return Duration.parse(s.toUpperCase(Locale.ROOT));
+    }
+    Matcher m = DURATION.matcher(s);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a duration: " + text + " (examples: 900s, 15m, 24h, 365d)");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    return switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  private static Duration duration(Map<String, Object> v, String key, Duration def) {
+    Optional<String> s = string(v, key);
+    try {
+      return s.map(ServerConfig::parseDuration).orElse(def);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("configuration key " + key + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The profile table: the four defaults, with TTL bounds overridable and new profiles derived
+   * from a base, for example {@code profiles: {workload: {defaultTtl: 5s, minTtl: 2s, maxTtl: 10s},
+   * short: {base: workload, maxTtl: 30s}}}.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Profile> profiles(Object section) {
+    Map<String, Profile> result = new LinkedHashMap<>(Profile.defaults());
+    if (section == null) {
+      return java.util.Collections.unmodifiableMap(result);
+    }
+    if (!(section instanceof Map<?, ?> map)) {
+      throw new IllegalArgumentException("profiles: expected a mapping of profile name to settings");
+    }
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String name = e.getKey().toString();
+      if (!name.matches("[a-z][a-z0-9-]{0,62}")) {
+        throw new IllegalArgumentException("profiles: bad profile name " + name + " (lower-case letters, digits, '-')");
+      }
+      Map<String, Object> settings = new LinkedHashMap<>();
+      if (e.getValue() instanceof Map<?, ?> m) {
+        m.forEach((k, val) -> settings.put(normalize(k.toString()), val));
+      } else if (e.getValue() != null) {
+        throw new IllegalArgumentException("profiles." + name + ": expected a mapping");
+      }
+      String baseName = string(settings, "base").orElse(name);
+      Profile base = result.get(baseName);
+      if (base == null) {
+        throw new IllegalArgumentException("profiles." + name + ": unknown base profile " + baseName + " (set base: workload|agent|acme|admin)");
+      }
+      for (String key : settings.keySet()) {
+        if (!List.of("base", "defaultttl", "minttl", "maxttl").contains(key)) {
+          throw new IllegalArgumentException("profiles." + name + ": unknown setting " + key + " (base, defaultTtl, minTtl, maxTtl)");
+        }
+      }
+      Duration min = duration(settings, "minttl", base.minTtl());
+      Duration max = duration(settings, "maxttl", base.maxTtl());
+      Duration def = duration(settings, "defaultttl", base.defaultTtl().compareTo(max) > 0 ? max : base.defaultTtl());
+      if (min.isNegative() || min.isZero() || min.compareTo(max) > 0 || def.compareTo(min) < 0 || def.compareTo(max) > 0) {
+        throw new IllegalArgumentException("profiles." + name + ": need 0 < minTtl <= defaultTtl <= maxTtl, got " + min + ", " + def + ", " + max);
+      }
+      result.put(name, new Profile(name, base.nameForms(), base.keyTypes(), def, min, max, base.usages(),
+          base.spiffePathPrefix(), base.requireSpiffe(), base.maxNames()));
+    }
+    return java.util.Collections.unmodifiableMap(result);
+  }
+}

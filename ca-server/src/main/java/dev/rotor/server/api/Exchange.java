@@ -1,0 +1,162 @@
+package dev.rotor.server.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.server.ErrorCode;
+import dev.rotor.server.RotorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/** One request and its response, with the few helpers handlers need. */
+public final class Exchange {
+
+  /** Request bodies above this are refused before parsing (413). */
+  public static final int MAX_BODY = 64 * 1024;
+
+  private final Request request;
+  private final Response response;
+  private final Callback callback;
+  private final Map<String, String> pathParams;
+  private final ObjectMapper json;
+  private boolean responded;
+  private int status;
+
+  Exchange(Request request, Response response, Callback callback, Map<String, String> pathParams, ObjectMapper json) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.pathParams = pathParams;
+    this.json = json;
+  }
+
+  public Request request() {
+    return request;
+  }
+
+  public String path(String name) {
+    return pathParams.get(name);
+  }
+
+  public Optional<String> query(String name) {
+    Fields fields = Request.extractQueryParameters(request);
+    Fields.Field f = fields.get(name);
+    return f == null ? Optional.empty() : Optional.ofNullable(f.getValue()).filter(v -> !v.isEmpty());
+  }
+
+  public String header(HttpHeader name) {
+    return request.getHeaders().get(name);
+  }
+
+  /** The body, at most {@link #MAX_BODY} bytes (413 otherwise). */
+  public byte[] body() throws IOException {
+    long declared = request.getLength();
+    if (declared > MAX_BODY) {
+      throw new RotorException(ErrorCode.BODY_TOO_LARGE, "the body is " + declared + " bytes; the limit is " + MAX_BODY);
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] b = in.readNBytes(MAX_BODY + 1);
+      if (b.length > MAX_BODY) {
+        throw new RotorException(ErrorCode.BODY_TOO_LARGE, "the body exceeds the limit of " + MAX_BODY + " bytes");
+      }
+      return b;
+    }
+  }
+
+  /** Parses a JSON body into {@code type}, or MALFORMED_REQUEST/UNSUPPORTED_MEDIA_TYPE. */
+  public <T> T readJson(Class<T> type) throws IOException {
+    String ct = header(HttpHeader.CONTENT_TYPE);
+    if (ct != null && !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new RotorException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json");
+    }
+    byte[] body = body();
+    if (body.length == 0) {
+      throw new RotorException(ErrorCode.MALFORMED_REQUEST, "the request body is empty; expected a JSON object");
+    }
+    try {
+      T value = json.readValue(body, type);
+      if (value == null) {
+        throw new RotorException(ErrorCode.MALFORMED_REQUEST, "expected a JSON object");
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      throw new RotorException(ErrorCode.MALFORMED_REQUEST, "malformed JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  public void json(int status, Object body) throws JsonProcessingException {
+    send(status, "application/json", json.writeValueAsBytes(body));
+  }
+
+  public void problem(ErrorCode code, String detail) {
+    Map<String, Object> p = new java.util.LinkedHashMap<>();
+    p.put("type", code.problemType());
+    p.put("title", code.title());
+    p.put("status", code.httpStatus());
+    p.put("detail", detail);
+    try {
+      if (code == ErrorCode.UNAVAILABLE) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      }
+      if (code == ErrorCode.UNAUTHENTICATED) {
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"rotor\"");
+      }
+      send(code.httpStatus(), "application/problem+json", json.writeValueAsBytes(p));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public void send(int status, String contentType, byte[] body) {
+    if (responded) {
+      throw new IllegalStateException("response already sent");
+    }
+    responded = true;
+    this.status = status;
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+    response.write(true, ByteBuffer.wrap(body), callback);
+  }
+
+  /** Adds a response header (before {@link #send}). */
+  public void responseHeader(String name, String value) {
+    response.getHeaders().put(name, value);
+  }
+
+  /** Whether the Accept header names {@code mediaType} explicitly. */
+  public boolean accepts(String mediaType) {
+    List<String> accept = request.getHeaders().getValuesList(HttpHeader.ACCEPT);
+    for (String a : accept) {
+      for (String part : a.split(",")) {
+        if (part.trim().toLowerCase(java.util.Locale.ROOT).startsWith(mediaType)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  boolean responded() {
+    return responded;
+  }
+
+  int status() {
+    return status;
+  }
+
+  HttpField hostField() {
+    return request.getHeaders().getField(HttpHeader.HOST);
+  }
+}

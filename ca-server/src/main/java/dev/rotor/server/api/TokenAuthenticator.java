@@ -1,0 +1,85 @@
+package dev.rotor.server.api;
+
+import dev.rotor.server.ErrorCode;
+import dev.rotor.server.RotorException;
+import dev.rotor.server.store.PgTokenStore;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Bearer tokens: {@code rotor_} + 256 random bits, base64url. Only their SHA-256 is stored; a
+ * slow password hash buys nothing for 256-bit random secrets. Successful lookups are cached for
+ * {@link #CACHE_TTL} so the issuance hot path does not pay a database round trip per request.
+ */
+public final class TokenAuthenticator {
+
+  static final Duration CACHE_TTL = Duration.ofSeconds(10);
+  private static final int MAX_TOKEN_LENGTH = 256;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private record Cached(Principal principal, Instant until) {}
+
+  private final PgTokenStore tokens;
+  private final Clock clock;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  public TokenAuthenticator(PgTokenStore tokens, Clock clock) {
+    this.tokens = tokens;
+    this.clock = clock;
+  }
+
+  /** A new random token. */
+  public static String newToken() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return "rotor_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  public static byte[] hash(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The principal for an {@code Authorization} header value, or UNAUTHENTICATED. */
+  public Principal authenticate(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw new RotorException(ErrorCode.UNAUTHENTICATED, "send Authorization: Bearer <token>");
+    }
+    String token = authorization.substring(7).trim();
+    if (token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
+      throw new RotorException(ErrorCode.UNAUTHENTICATED, "invalid token");
+    }
+    byte[] hash = hash(token);
+    String key = HexFormat.of().formatHex(hash);
+    Instant now = clock.instant();
+    Cached cached = cache.get(key);
+    if (cached != null && now.isBefore(cached.until())) {
+      return cached.principal();
+    }
+    Optional<PgTokenStore.TokenRecord> found = tokens.findByHash(hash);
+    if (found.isEmpty()) {
+      cache.remove(key);
+      throw new RotorException(ErrorCode.UNAUTHENTICATED, "invalid token");
+    }
+    Principal p = new Principal("token:" + found.get().name(),
+        Role.fromWire(found.get().role()).orElseThrow(() -> new IllegalStateException("bad role in database")));
+    if (cache.size() > 10_000) {
+      cache.clear();
+    }
+    cache.put(key, new Cached(p, now.plus(CACHE_TTL)));
+    return p;
+  }
+}

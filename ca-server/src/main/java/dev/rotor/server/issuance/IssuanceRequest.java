@@ -1,0 +1,24 @@
+package dev.rotor.server.issuance;
+
+import dev.rotor.pki.SubjectNames;
+import java.util.Optional;
+
+/**
+ * What every door turns its input into.
+ *
+ * @param csrPem the PKCS#10 request, PEM
+ * @param names the names the requester is asking for; empty means "the SANs of the CSR", which
+ *     the policy then checks like any other request (a door that knows the identity itself, like
+ *     the agent API, passes it here and the CSR's own SANs are ignored)
+ * @param profile profile name
+ * @param ttlSeconds requested lifetime, or null for the profile's default
+ * @param requester the authenticated principal, e.g. {@code token:ci-bot}
+ * @param channel the door
+ */
+public record IssuanceRequest(
+    String csrPem,
+    Optional<SubjectNames> names,
+    String profile,
+    Integer ttlSeconds,
+    String requester,
+    Channel channel) {}

@@ -1,0 +1,199 @@
+package dev.rotor.server.issuance;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.pki.CertificateSigner;
+import dev.rotor.pki.CheckedCsr;
+import dev.rotor.pki.CryptoProviders;
+import dev.rotor.pki.CsrChecker;
+import dev.rotor.pki.LeafTemplate;
+import dev.rotor.pki.NamePolicy;
+import dev.rotor.pki.Pem;
+import dev.rotor.pki.PkiException;
+import dev.rotor.pki.Profile;
+import dev.rotor.pki.Serials;
+import dev.rotor.pki.SubjectNames;
+import dev.rotor.server.ErrorCode;
+import dev.rotor.server.Metrics;
+import dev.rotor.server.RotorException;
+import dev.rotor.server.ca.CertificateAuthority;
+import dev.rotor.server.store.Journal;
+import dev.rotor.server.store.NewCertificate;
+import dev.rotor.server.store.PgCertificateStore;
+import java.math.BigInteger;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+
+/**
+ * The one door through which every certificate is issued (REST, agent, ACME, CRD and the
+ * server's own HTTPS certificate all call {@link #issue}).
+ *
+ * <ol>
+ *   <li>check the CSR (signature, key) and the profile's key types;
+ *   <li>authorize the names: those the door vouches for, or else the CSR's SANs, against the
+ *       profile and the name policy (trust domain, permitted DNS suffixes);
+ *   <li>build the certificate per RFC 5280 (random 128-bit serial, notBefore backdated
+ *       {@link #BACKDATE}, notAfter = now + TTL capped by the issuing CA);
+ *   <li>sign with the issuing CA;
+ *   <li>record it durably through the {@link Journal} (group commit, with its audit entry in the
+ *       same transaction) — nothing is returned before that commit;
+ *   <li>count it.
+ * </ol>
+ */
+public final class IssuanceService {
+
+  /** Clock-skew allowance: notBefore = now − 30 s. */
+  public static final Duration BACKDATE = Duration.ofSeconds(30);
+
+  private final CertificateAuthority ca;
+  private final Map<String, Profile> profiles;
+  private final Profile serverProfile;
+  private final NamePolicy policy;
+  private final NamePolicy serverPolicy;
+  private final CsrChecker csrChecker = new CsrChecker(CryptoProviders.signing());
+  private final CertificateSigner signer;
+  private final Journal journal;
+  private final PgCertificateStore store;
+  private final Clock clock;
+  private final Metrics metrics;
+  private final URI crlUrl;
+  private final URI ocspUrl;
+  private final URI caIssuersUrl;
+  private final String chainAbovePem;
+  private final ObjectMapper json = new ObjectMapper();
+
+  /**
+   * @param serverProfile the profile of the server's own HTTPS certificate, usable only by {@link Channel#SYSTEM}
+   * @param serverPolicy the name policy for that profile (the permitted suffixes plus the server's host names)
+   * @param publicHttpUrl base URL of the plain-HTTP port, for the CRL DP and AIA extensions
+   */
+  public IssuanceService(CertificateAuthority ca, Map<String, Profile> profiles, NamePolicy policy, Profile serverProfile,
+      NamePolicy serverPolicy, Journal journal, PgCertificateStore store, Clock clock, Metrics metrics, String publicHttpUrl) {
+    this.ca = ca;
+    this.profiles = Map.copyOf(profiles);
+    this.policy = policy;
+    this.serverProfile = serverProfile;
+    this.serverPolicy = serverPolicy;
+    this.signer = new CertificateSigner(ca.issuing(), CryptoProviders.signing());
+    this.journal = journal;
+    this.store = store;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.crlUrl = URI.create(publicHttpUrl + "/crl");
+    this.ocspUrl = URI.create(publicHttpUrl + "/ocsp");
+    this.caIssuersUrl = URI.create(publicHttpUrl + "/ca/issuer.crt");
+    this.chainAbovePem = ca.chainAbovePem();
+  }
+
+  public Map<String, Profile> profiles() {
+    return profiles;
+  }
+
+  public IssuedCertificate issue(IssuanceRequest request) {
+    long t0 = System.nanoTime();
+    Profile profile = profileFor(request);
+    String profileTag = profile == null ? "unknown" : profile.name();
+    try {
+      if (profile == null) {
+        throw new RotorException(ErrorCode.UNKNOWN_PROFILE,
+            "no profile named " + request.profile() + " (profiles: " + String.join(", ", profiles.keySet()) + ")");
+      }
+      IssuedCertificate issued = issueChecked(request, profile);
+      metrics.issuance(profileTag, request.channel().wire(), "issued");
+      metrics.issuanceLatency(profileTag).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return issued;
+    } catch (RotorException e) {
+      metrics.issuance(profileTag, request.channel().wire(), e.code().problemType().substring("urn:rotor:problem:".length()));
+      throw e;
+    }
+  }
+
+  private Profile profileFor(IssuanceRequest request) {
+    if (request.channel() == Channel.SYSTEM && request.profile().equals(serverProfile.name())) {
+      return serverProfile;
+    }
+    return request.profile() == null ? null : profiles.get(request.profile());
+  }
+
+  private IssuedCertificate issueChecked(IssuanceRequest request, Profile profile) {
+    CheckedCsr csr;
+    Duration ttl;
+    SubjectNames names;
+    try {
+      csr = csrChecker.check(request.csrPem());
+      profile.checkKey(csr);
+      ttl = profile.resolveTtl(request.ttlSeconds());
+      names = request.names().orElse(csr.names());
+      (profile == serverProfile ? serverPolicy : policy).check(profile, names);
+    } catch (PkiException e) {
+      throw PkiErrors.toRotor(e);
+    }
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Instant notBefore = now.minus(BACKDATE);
+    Instant notAfter = now.plus(ttl);
+    Instant caNotAfter = ca.notAfter();
+    if (notAfter.isAfter(caNotAfter)) {
+      // Never issue past the issuer (RFC 5280 path validation would fail); cap, unless too little is left.
+      notAfter = caNotAfter;
+      if (Duration.between(now, notAfter).compareTo(profile.minTtl()) < 0) {
+        throw new RotorException(ErrorCode.UNAVAILABLE, "the issuing CA expires at " + caNotAfter
+            + ", too soon for profile " + profile.name() + "; rotate the CA");
+      }
+    }
+    BigInteger serial = Serials.random();
+    String serialHex = Serials.toHex(serial);
+    X500Name subject = subjectFor(names);
+    byte[] der;
+    try {
+      der = signer.sign(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
+          profile.usages(), crlUrl, ocspUrl, caIssuersUrl));
+    } catch (PkiException e) {
+      throw PkiErrors.toRotor(e);
+    }
+    NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
+        request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
+    String details = auditDetails(record, csr);
+    journal.execute(tx -> {
+      store.insert(tx, record);
+      tx.audit(request.requester(), "certificate.issued", serialHex, details);
+      return null;
+    });
+    String leafPem = Pem.certificate(der);
+    return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + chainAbovePem, notBefore, notAfter,
+        record.sans(), profile.name());
+  }
+
+  /** CN = the first DNS name when it fits (64 chars, RFC 5280 ub-common-name); otherwise an empty subject. */
+  private static X500Name subjectFor(SubjectNames names) {
+    Optional<String> dns = names.dns().stream().filter(d -> d.length() <= 64).findFirst();
+    if (dns.isEmpty()) {
+      return new X500Name(new org.bouncycastle.asn1.x500.RDN[0]);
+    }
+    return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, dns.get()).build();
+  }
+
+  private String auditDetails(NewCertificate c, CheckedCsr csr) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("serial", c.serial());
+    d.put("profile", c.profile());
+    d.put("channel", c.channel());
+    d.put("sans", c.sans());
+    d.put("keyType", csr.keyType().name());
+    d.put("notBefore", c.notBefore().toString());
+    d.put("notAfter", c.notAfter().toString());
+    try {
+      return json.writeValueAsString(d);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.rotor.server.revocation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.pki.RevocationReason;
+import dev.rotor.server.ErrorCode;
+import dev.rotor.server.Metrics;
+import dev.rotor.server.RotorException;
+import dev.rotor.server.store.Journal;
+import dev.rotor.server.store.PgCertificateStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Revokes certificates: recorded and audited in one committed transaction, then published (the
+ * CRL is rebuilt at once; OCSP reads the database). The answer leaves only after the commit.
+ */
+public final class RevocationService {
+
+  private final Journal journal;
+  private final PgCertificateStore store;
+  private final CrlPublisher crl;
+  private final Metrics metrics;
+  private final ObjectMapper json = new ObjectMapper();
+
+  public RevocationService(Journal journal, PgCertificateStore store, CrlPublisher crl, Metrics metrics) {
+    this.journal = journal;
+    this.store = store;
+    this.crl = crl;
+    this.metrics = metrics;
+  }
+
+  /**
+   * @param serialHex lower-case hex serial
+   * @param reasonName an RFC 5280 reason name ({@code keyCompromise}, ...); {@code removeFromCRL}
+   *     is refused: it only has meaning in delta CRLs, and Rotor does not un-revoke
+   */
+  public PgCertificateStore.Revocation revoke(String serialHex, String reasonName, String actor) {
+    RevocationReason reason = RevocationReason.fromName(reasonName == null ? "unspecified" : reasonName)
+        .filter(r -> r != RevocationReason.removeFromCRL)
+        .orElseThrow(() -> new RotorException(ErrorCode.BAD_REVOCATION_REASON,
+            "unknown revocation reason " + reasonName + " (RFC 5280 names: unspecified, keyCompromise, cACompromise,"
+                + " affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise)"));
+    PgCertificateStore.Revocation result = journal.execute(tx -> {
+      PgCertificateStore.Revocation r = store.revoke(tx, serialHex, reason.name());
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("serial", serialHex);
+      d.put("reason", reason.name());
+      d.put("revokedAt", r.revokedAt().toString());
+      tx.audit(actor, "certificate.revoked", serialHex, write(d));
+      return r;
+    });
+    metrics.revocation(reason.name());
+    crl.invalidate();
+    return result;
+  }
+
+  private String write(Map<String, Object> d) {
+    try {
+      return json.writeValueAsString(d);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

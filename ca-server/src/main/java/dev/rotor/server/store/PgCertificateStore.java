@@ -1,0 +1,218 @@
+package dev.rotor.server.store;
+
+import dev.rotor.server.ErrorCode;
+import dev.rotor.server.RotorException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** Issued certificates in PostgreSQL: the insert and revoke steps of journal work, and the read side. */
+public final class PgCertificateStore {
+
+  static final String INSERT = "INSERT INTO certificates (serial, issuer_id, profile, channel, requester, subject, sans,"
+      + " search_text, not_before, not_after, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String COLUMNS = "id, serial, issuer_id, profile, channel, requester, subject, sans, not_before,"
+      + " not_after, der, revoked_at, revocation_reason, created_at";
+
+  /** Status filter of a search. */
+  public enum Status { ACTIVE, REVOKED, EXPIRED }
+
+  /** A page of a keyset-paginated listing; {@code nextCursor} is the id to continue below, if any. */
+  public record Page(List<CertificateRecord> items, Optional<Long> nextCursor) {}
+
+  /** The outcome of a revocation. */
+  public record Revocation(String serial, Instant revokedAt, String reason, Instant notAfter, byte[] der) {}
+
+  private final DataSource dataSource;
+
+  public PgCertificateStore(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  /** Adds the row to the batch insert of the current journal transaction. */
+  public void insert(Journal.Tx tx, NewCertificate c) throws SQLException {
+    PreparedStatement ps = tx.batch(INSERT);
+    ps.setString(1, c.serial());
+    ps.setInt(2, c.issuerId());
+    ps.setString(3, c.profile());
+    ps.setString(4, c.channel());
+    ps.setString(5, c.requester());
+    ps.setString(6, c.subject());
+    Array sans = tx.connection().createArrayOf("text", c.sans().toArray(new String[0]));
+    ps.setArray(7, sans);
+    ps.setString(8, searchText(c.serial(), c.subject(), c.sans()));
+    ps.setTimestamp(9, Timestamp.from(c.notBefore()));
+    ps.setTimestamp(10, Timestamp.from(c.notAfter()));
+    ps.setBytes(11, c.der());
+    ps.addBatch();
+  }
+
+  static String searchText(String serial, String subject, List<String> sans) {
+    return (serial + " " + subject + " " + String.join(" ", sans)).toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Revokes inside a journal transaction; throws NOT_FOUND or ALREADY_REVOKED (changing nothing)
+   * when it cannot.
+   */
+  public Revocation revoke(Journal.Tx tx, String serial, String reason) throws SQLException {
+    try (PreparedStatement ps = tx.connection().prepareStatement(
+        "UPDATE certificates SET revoked_at = ?, revocation_reason = ?, revocation_seq = nextval('revocation_seq')"
+            + " WHERE serial = ? AND revoked_at IS NULL RETURNING revoked_at, not_after, der")) {
+      ps.setTimestamp(1, Timestamp.from(tx.now()));
+      ps.setString(2, reason);
+      ps.setString(3, serial);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return new Revocation(serial, rs.getTimestamp(1).toInstant(), reason, rs.getTimestamp(2).toInstant(), rs.getBytes(3));
+        }
+      }
+    }
+    try (PreparedStatement ps = tx.connection().prepareStatement("SELECT revoked_at FROM certificates WHERE serial = ?")) {
+      ps.setString(1, serial);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new RotorException(ErrorCode.NOT_FOUND, "no certificate with serial " + serial);
+        }
+        throw new RotorException(ErrorCode.ALREADY_REVOKED, "certificate " + serial + " was revoked at " + rs.getTimestamp(1).toInstant());
+      }
+    }
+  }
+
+  public Optional<CertificateRecord> find(String serial) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM certificates WHERE serial = ?")) {
+      ps.setString(1, serial);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /**
+   * Newest first, keyset-paginated on id: {@code cursor} is the last id of the previous page.
+   * {@code q} matches a substring of the serial, subject or any SAN (trigram index).
+   */
+  public Page search(Optional<Status> status, Optional<String> q, int limit, Optional<Long> cursor, Instant now) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM certificates WHERE true");
+    List<Object> args = new ArrayList<>();
+    cursor.ifPresent(id -> {
+      sql.append(" AND id < ?");
+      args.add(id);
+    });
+    status.ifPresent(s -> {
+      switch (s) {
+        case ACTIVE -> {
+          sql.append(" AND revoked_at IS NULL AND not_after > ?");
+          args.add(Timestamp.from(now));
+        }
+        case REVOKED -> sql.append(" AND revoked_at IS NOT NULL");
+        case EXPIRED -> {
+          sql.append(" AND revoked_at IS NULL AND not_after <= ?");
+          args.add(Timestamp.from(now));
+        }
+      }
+    });
+    q.ifPresent(text -> {
+      sql.append(" AND search_text LIKE ? ESCAPE '\\'");
+      args.add("%" + escapeLike(text.toLowerCase(Locale.ROOT)) + "%");
+    });
+    sql.append(" ORDER BY id DESC LIMIT ?");
+    args.add(limit + 1);
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<CertificateRecord> items = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          items.add(read(rs));
+        }
+      }
+      Optional<Long> next = Optional.empty();
+      if (items.size() > limit) {
+        items.remove(items.size() - 1);
+        next = Optional.of(items.get(items.size() - 1).id());
+      }
+      return new Page(items, next);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** Revoked certificates of one issuer that have not expired: what a CRL lists. */
+  public List<dev.rotor.pki.RevokedEntry> revokedUnexpired(int issuerId, Instant now) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement(
+             "SELECT serial, revoked_at, revocation_reason FROM certificates"
+                 + " WHERE revoked_at IS NOT NULL AND issuer_id = ? AND not_after > ? ORDER BY revocation_seq")) {
+      ps.setInt(1, issuerId);
+      ps.setTimestamp(2, Timestamp.from(now));
+      List<dev.rotor.pki.RevokedEntry> result = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new dev.rotor.pki.RevokedEntry(new java.math.BigInteger(rs.getString(1), 16),
+              rs.getTimestamp(2).toInstant(),
+              dev.rotor.pki.RevocationReason.fromName(rs.getString(3)).orElse(dev.rotor.pki.RevocationReason.unspecified)));
+        }
+      }
+      return result;
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** The number of revocations ever recorded (by any replica): a CRL built at a lower value is stale. */
+  public long revocationGeneration() {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(revocation_seq), 0) FROM certificates");
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** The next CRL number (a database sequence, so it only grows, across restarts and replicas). */
+  public long nextCrlNumber() {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT nextval('crl_number_seq')");
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  private static CertificateRecord read(ResultSet rs) throws SQLException {
+    Timestamp revoked = rs.getTimestamp(12);
+    String[] sans = (String[]) rs.getArray(8).getArray();
+    return new CertificateRecord(
+        rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getString(6),
+        rs.getString(7), Arrays.asList(sans), rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(),
+        rs.getBytes(11), revoked == null ? null : revoked.toInstant(), rs.getString(13), rs.getTimestamp(14).toInstant());
+  }
+
+  private static String escapeLike(String s) {
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  static RotorException unavailable(SQLException e) {
+    return new RotorException(ErrorCode.UNAVAILABLE, "the database is unavailable", e);
+  }
+}

@@ -1,0 +1,83 @@
+package dev.rotor.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+
+  @Test
+  void defaults_run_a_local_ca() {
+    ServerConfig c = ServerConfig.fromMap(Map.of());
+    assertThat(c.httpsPort()).isEqualTo(8443);
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.bind()).isEqualTo("0.0.0.0");
+    assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(c.dbUrl()).isEmpty();
+    assertThat(c.trustDomain()).isEqualTo("rotor.local");
+    assertThat(c.permittedDns()).containsExactly("svc.cluster.local", "localhost");
+    assertThat(c.publicHttpUrl()).isEqualTo("http://localhost:8080");
+    assertThat(c.profiles()).containsKeys("workload", "agent", "acme", "admin");
+    assertThat(c.profiles().get("workload").maxTtl()).isEqualTo(Duration.ofMinutes(15));
+  }
+
+  @Test
+  void yaml_then_env_with_env_winning(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("rotor.yaml");
+    Files.writeString(yaml, """
+        httpsPort: 9443
+        ROTOR_TRUST_DOMAIN: Example.ORG
+        permitted-dns: [svc.cluster.local, corp.internal]
+        profiles:
+          workload: {defaultTtl: 5s, minTtl: 2s, maxTtl: 10s}
+          short: {base: agent, maxTtl: 30s}
+        """);
+    ServerConfig c = ServerConfig.load(new String[] {"--config", yaml.toString()},
+        Map.of("ROTOR_HTTPS_PORT", "10443", "ROTOR_HOSTNAMES", "ca.corp.internal, 10.0.0.5", "PATH", "/bin"));
+    assertThat(c.httpsPort()).isEqualTo(10443);
+    assertThat(c.trustDomain()).isEqualTo("example.org");
+    assertThat(c.permittedDns()).containsExactly("svc.cluster.local", "corp.internal");
+    assertThat(c.hostnames()).containsExactly("ca.corp.internal", "10.0.0.5");
+    assertThat(c.publicHttpUrl()).isEqualTo("http://ca.corp.internal:8080");
+    assertThat(c.profiles().get("workload").defaultTtl()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.profiles().get("short").maxTtl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.profiles().get("short").spiffePathPrefix()).isEqualTo("/agent/");
+  }
+
+  @Test
+  void secrets_never_appear_in_to_string() {
+    ServerConfig c = ServerConfig.fromMap(Map.of("ROTOR_ADMIN_TOKEN", "rotor_supersecret", "ROTOR_CA_PASSPHRASE", "hunter2",
+        "ROTOR_DB_PASSWORD", "pgsecret"));
+    assertThat(c.toString()).doesNotContain("supersecret", "hunter2", "pgsecret");
+  }
+
+  @Test
+  void parses_durations() {
+    assertThat(ServerConfig.parseDuration("900")).isEqualTo(Duration.ofSeconds(900));
+    assertThat(ServerConfig.parseDuration("15m")).isEqualTo(Duration.ofMinutes(15));
+    assertThat(ServerConfig.parseDuration("24h")).isEqualTo(Duration.ofHours(24));
+    assertThat(ServerConfig.parseDuration("365d")).isEqualTo(Duration.ofDays(365));
+    assertThat(ServerConfig.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(ServerConfig.parseDuration("PT15M")).isEqualTo(Duration.ofMinutes(15));
+    assertThatThrownBy(() -> ServerConfig.parseDuration("soon")).hasMessageContaining("not a duration");
+  }
+
+  @Test
+  void rejects_bad_settings_with_a_clear_message() {
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_HTTPS_PROT", "1"))).hasMessageContaining("unknown configuration key");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_HTTPS_PORT", "70000"))).hasMessageContaining("0..65535");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_CRL_VALIDITY", "2h"))).hasMessageContaining("1m and 1h");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_CA_KEY_ALGORITHM", "dsa"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("profiles", Map.of("x", Map.of("base", "nope")))))
+        .hasMessageContaining("unknown base profile");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("profiles", Map.of("workload", Map.of("minTtl", "20m")))))
+        .hasMessageContaining("minTtl <= defaultTtl <= maxTtl");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("profiles", Map.of("workload", Map.of("maxTTl2", "20m")))))
+        .hasMessageContaining("unknown setting");
+  }
+}
