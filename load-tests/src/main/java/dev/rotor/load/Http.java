@@ -1,0 +1,43 @@
+package dev.rotor.load;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** How every Jetty client in this tool is built: HTTP/1.1 only, no compression, named threads. */
+final class Http {
+
+  static final String USER_AGENT = "rotor-load";
+
+  private Http() {}
+
+  /**
+   * A stopped HTTP/1.1 client; {@code tls} may be null for plain HTTP. Response compression is
+   * off: bodies are a few kB of PEM, and inflating them would be client CPU spent on nothing.
+   */
+  static HttpClient newClient(SslContextFactory.Client tls, String threadName) {
+    ClientConnector connector = new ClientConnector();
+    if (tls != null) {
+      connector.setSslContextFactory(tls);
+    }
+    HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setName(threadName);
+    threads.setDaemon(true);
+    client.setExecutor(threads);
+    client.setFollowRedirects(false);
+    client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
+    client.getContentDecoderFactories().clear();
+    return client;
+  }
+
+  /** A response body cut short for printing on one line. */
+  static String abbreviate(String body) {
+    String oneLine = body.replaceAll("\\s+", " ").strip();
+    return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
+  }
+}

@@ -1,0 +1,95 @@
+package dev.rotor.load;
+
+import dev.rotor.pki.CryptoProviders;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+
+/**
+ * Entry point of {@code rotor-load.jar}. Exit status: 0 when the run met its checks, 1 when it
+ * found errors or missing certificates (or could not run), 2 for a bad command line.
+ */
+public final class RotorLoad {
+
+  static final String USAGE =
+      """
+      usage: rotor-load <command> [options]
+
+      commands:
+        issue     closed-loop load on POST /api/v1/certificates (rotor-load issue --help)
+        ceiling   only the ECDSA P-256 sign/verify ceiling of this machine, no server needed
+      """;
+
+  private RotorLoad() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err, System::getenv));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err, Function<String, String> env) {
+    if (args.length == 0) {
+      err.print(USAGE);
+      return 2;
+    }
+    if (isHelp(args[0])) {
+      out.print(USAGE);
+      return 0;
+    }
+    if (args[0].equals("ceiling")) {
+      if (args.length > 1) {
+        err.println("rotor-load ceiling: takes no options");
+        return 2;
+      }
+      try {
+        IssueCommand.ceiling(out, CryptoProviders.signing(),
+            Runtime.getRuntime().availableProcessors(), IssueCommand.CEILING_WARMUP,
+            IssueCommand.CEILING_EACH);
+        return 0;
+      } catch (Exception e) {
+        err.println("rotor-load ceiling: " + describe(e));
+        return 1;
+      }
+    }
+    if (!args[0].equals("issue")) {
+      err.println("rotor-load: unknown command '" + args[0] + "'");
+      err.print(USAGE);
+      return 2;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (Arrays.stream(rest).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print(IssueOptions.USAGE);
+      return 0;
+    }
+    IssueOptions options;
+    try {
+      options = IssueOptions.parse(rest, env);
+    } catch (UsageException e) {
+      err.println("rotor-load issue: " + e.getMessage());
+      err.println("(rotor-load issue --help lists the options)");
+      return 2;
+    }
+    try {
+      return new IssueCommand(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load issue: " + describe(e));
+      return 1;
+    }
+  }
+
+  /** The innermost cause, which is the one that says what happened (connection refused, ...). */
+  static String describe(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof ExecutionException
+        || t instanceof CompletionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getClass().getSimpleName() + ": "
+        + t.getMessage();
+  }
+
+  private static boolean isHelp(String arg) {
+    return arg.equals("--help") || arg.equals("-h") || arg.equals("help");
+  }
+}
