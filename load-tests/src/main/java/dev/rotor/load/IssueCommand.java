@@ -23,10 +23,20 @@ final class IssueCommand {
 
   private final IssueOptions options;
   private final PrintStream out;
+  private final Duration ceilingWarmup;
+  private final Duration ceilingEach;
 
   IssueCommand(IssueOptions options, PrintStream out) {
+    this(options, out, CEILING_WARMUP, CEILING_EACH);
+  }
+
+  /** With shorter ceiling measurements, for tests that check the flow rather than the figure. */
+  IssueCommand(IssueOptions options, PrintStream out, Duration ceilingWarmup,
+      Duration ceilingEach) {
     this.options = options;
     this.out = out;
+    this.ceilingWarmup = ceilingWarmup;
+    this.ceilingEach = ceilingEach;
   }
 
   int run() throws Exception {
@@ -89,7 +99,7 @@ final class IssueCommand {
                   - 100 * load.clientCpuSeconds() / seconds / cores)));
     }
 
-    CryptoCeiling.Throughput ecdsa = ceiling(out, provider, cores, CEILING_WARMUP, CEILING_EACH);
+    CryptoCeiling.Throughput ecdsa = ceiling(out, provider, cores, ceilingWarmup, ceilingEach);
     out.printf(Locale.ROOT, "of ceiling    %.1f%%%n", 100 * certsPerSecond / ecdsa.ceiling());
 
     SerialCheck.Verdict verdict = check(trust, r.serials());
