@@ -35,7 +35,7 @@ class ServerConfigTest {
         permitted-dns: [svc.cluster.local, corp.internal]
         profiles:
           workload: {defaultTtl: 5s, minTtl: 2s, maxTtl: 10s}
-          short: {base: agent, maxTtl: 30s}
+          short: {base: agent, minTtl: 10s, maxTtl: 30s}
         """);
     ServerConfig c = ServerConfig.load(new String[] {"--config", yaml.toString()},
         Map.of("ROTOR_HTTPS_PORT", "10443", "ROTOR_HOSTNAMES", "ca.corp.internal, 10.0.0.5", "PATH", "/bin"));
