@@ -8,7 +8,10 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-/** How every Jetty client in this tool is built: HTTP/1.1 only, no compression, named threads. */
+/**
+ * How every Jetty client in this tool is built: HTTP/1.1 only, no compression, no protocol
+ * handlers, named daemon threads.
+ */
 final class Http {
 
   static final String USER_AGENT = "rotor-load";
@@ -16,8 +19,9 @@ final class Http {
   private Http() {}
 
   /**
-   * A stopped HTTP/1.1 client; {@code tls} may be null for plain HTTP. Response compression is
-   * off: bodies are a few kB of PEM, and inflating them would be client CPU spent on nothing.
+   * An HTTP/1.1 client, not started (see {@link #start}); {@code tls} may be null for plain HTTP.
+   * Response compression is off: bodies are a few kB of PEM, and inflating them would be client
+   * CPU spent on nothing.
    */
   static HttpClient newClient(SslContextFactory.Client tls, String threadName) {
     ClientConnector connector = new ClientConnector();
@@ -32,6 +36,17 @@ final class Http {
     client.setFollowRedirects(false);
     client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
     client.getContentDecoderFactories().clear();
+    return client;
+  }
+
+  /**
+   * Starts {@code client}, then removes the protocol handlers start() installs (redirect,
+   * authentication, upgrade, 100-continue) so that every status is reported as it came: the
+   * authentication handler would turn a 401 without WWW-Authenticate into a transport failure.
+   */
+  static HttpClient start(HttpClient client) throws Exception {
+    client.start();
+    client.getProtocolHandlers().clear();
     return client;
   }
 

@@ -194,7 +194,7 @@ final class IssueCommand {
   private SerialCheck.Verdict check(TrustAnchors trust, List<String> serials) throws Exception {
     SslContextFactory.Client tls = trust == null ? null : trust.jettyTls();
     HttpClient client = Http.newClient(tls, "rotor-load-check");
-    client.start();
+    Http.start(client);
     try {
       SerialCheck check = new SerialCheck(client, options.baseUrl(), options.token());
       SerialCheck.Verdict v = switch (options.check()) {

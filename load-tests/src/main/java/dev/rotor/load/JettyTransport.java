@@ -35,7 +35,7 @@ final class JettyTransport implements LoadTransport {
     client.setMaxConnectionsPerDestination(concurrency);
     client.setMaxRequestsQueuedPerDestination(Math.max(1024, concurrency * 2));
     client.setIdleTimeout(Math.max(timeoutMillis, 60_000));
-    client.start();
+    Http.start(client);
   }
 
   @Override

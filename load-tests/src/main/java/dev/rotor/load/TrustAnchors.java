@@ -50,7 +50,7 @@ record TrustAnchors(List<X509Certificate> certificates, byte[] pem) {
     SslContextFactory.Client trustAll = new SslContextFactory.Client(true);
     trustAll.setEndpointIdentificationAlgorithm(null);
     HttpClient client = Http.newClient(trustAll, "rotor-load-tofu");
-    client.start();
+    Http.start(client);
     try {
       ContentResponse response =
           client.newRequest(baseUrl + "/ca/bundle.pem").timeout(30, TimeUnit.SECONDS).send();

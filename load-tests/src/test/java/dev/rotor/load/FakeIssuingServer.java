@@ -212,7 +212,8 @@ final class FakeIssuingServer implements AutoCloseable {
           new javax.security.auth.x500.X500Principal(""), key)
           .addExtension(Extension.subjectAlternativeName, true, sans));
       String serial = serialNumber.toString(16);
-      if (loseEvery == 0 || issued.incrementAndGet() % loseEvery != 0) {
+      long n = issued.incrementAndGet();
+      if (loseEvery == 0 || n % loseEvery != 0) {
         recorded.add(serial);
       }
       ObjectNode out = JSON.createObjectNode();
