@@ -55,6 +55,19 @@ class RestartIT {
   }
 
   @Test
+  void the_embedded_database_commits_durably() throws Exception {
+    try (TestServer server = TestServer.start();
+         var c = server.sql(); var st = c.createStatement();
+         var rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')")) {
+      java.util.Map<String, String> settings = new java.util.HashMap<>();
+      while (rs.next()) {
+        settings.put(rs.getString(1), rs.getString(2));
+      }
+      assertThat(settings).containsEntry("fsync", "on").containsEntry("synchronous_commit", "on").containsEntry("full_page_writes", "on");
+    }
+  }
+
+  @Test
   void refuses_to_start_with_the_wrong_ca_passphrase() throws Exception {
     try (TestServer server = TestServer.start(Map.of("ROTOR_CA_PASSPHRASE", "correct horse battery staple"))) {
       assertThat(Files.exists(server.dataDir().resolve("ca-passphrase"))).isFalse();

@@ -56,7 +56,11 @@ public final class Database implements AutoCloseable {
           .setDataDirectory(pgData)
           .setCleanDataDirectory(false)
           .setPGStartupWait(Duration.ofSeconds(60))
-          // Durability stays on (fsync, synchronous_commit): group commit is what keeps it fast.
+          // The library defaults to fsync=off and synchronous_commit=off (fine for throwaway test
+          // databases, fatal for a CA). Turn durability back on; group commit keeps it fast.
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("full_page_writes", "on")
           .setServerConfig("max_connections", "100")
           .setServerConfig("shared_buffers", "128MB")
           .setServerConfig("wal_level", "minimal")
