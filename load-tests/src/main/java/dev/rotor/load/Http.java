@@ -6,11 +6,11 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * How every Jetty client in this tool is built: HTTP/1.1 only, no compression, no protocol
- * handlers, named daemon threads.
+ * handlers, virtual threads.
  */
 final class Http {
 
@@ -29,9 +29,12 @@ final class Http {
       connector.setSslContextFactory(tls);
     }
     HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
-    QueuedThreadPool threads = new QueuedThreadPool();
+    // Virtual threads, not Jetty's default QueuedThreadPool: on 2 shared cores the pool's thread
+    // hand-offs cost more than the requests. Measured against FakeIssuingServer (canned answers),
+    // concurrency 64, 20 s: QueuedThreadPool 170-250 µs of client CPU per request, JDK HttpClient
+    // on virtual threads 120-160 µs, Jetty on virtual threads 60-85 µs (and the most requests/s).
+    VirtualThreadPool threads = new VirtualThreadPool();
     threads.setName(threadName);
-    threads.setDaemon(true);
     client.setExecutor(threads);
     client.setFollowRedirects(false);
     client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));

@@ -12,9 +12,9 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * Jetty's asynchronous HttpClient: one selector thread, callbacks on a small pool, no thread per
- * outstanding request. The connection pool is capped at the concurrency, and requests never queue
- * for long because the closed loop never has more outstanding than that.
+ * Jetty's asynchronous HttpClient, the default: one selector, callbacks on virtual threads (see
+ * {@link Http#newClient}), no thread waiting per outstanding request. The connection pool is capped
+ * at the concurrency, and requests never queue because the closed loop never has more outstanding.
  */
 final class JettyTransport implements LoadTransport {
 
