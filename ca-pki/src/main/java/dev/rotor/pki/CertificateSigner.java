@@ -11,7 +11,6 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -33,9 +32,11 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.x509.ExtensionsGenerator;
+import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 
 /**
  * Signs end-entity certificates for one CA: the issuance hot path.
@@ -65,6 +66,7 @@ public final class CertificateSigner {
   private final X500Name issuer;
   private final Instant caNotAfter;
   private final Extension authorityKeyId;
+  private final byte[] signatureAlgorithmDer;
   private volatile UrlExtensions urlExtensions = new UrlExtensions(null, null, null, null, null);
 
   /**
@@ -78,6 +80,11 @@ public final class CertificateSigner {
     // CA's encoded subject keeps it byte-identical, so name chaining never depends on re-encoding.
     this.issuer = X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
     this.caNotAfter = ca.certificate().getNotAfter().toInstant();
+    try {
+      this.signatureAlgorithmDer = signer.algorithmIdentifier().getEncoded(ASN1Encoding.DER);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
     this.authorityKeyId =
         extension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyIdentifier()));
   }
@@ -123,30 +130,86 @@ public final class CertificateSigner {
     }
 
     SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(t.subjectKey().getEncoded());
-    X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
-        issuer, t.serial(), new Time(Date.from(notBefore)), new Time(Date.from(notAfter)), t.subject(), spki);
+    ExtensionsGenerator extensions = new ExtensionsGenerator();
+    extensions.addExtension(BASIC_CONSTRAINTS);
+    extensions.addExtension(isRsa(t.subjectKey(), spki) ? KEY_USAGE_SIGN_ENCIPHER : KEY_USAGE_SIGN);
+    extensions.addExtension(extendedKeyUsage(t));
+    extensions.addExtension(extension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(JcaSigner.keyIdentifier(spki))));
+    extensions.addExtension(authorityKeyId);
+    if (!t.sans().isEmpty()) {
+      // RFC 5280 §4.2.1.6: "If the subject field contains an empty sequence, then the issuing CA
+      // MUST include a subjectAltName extension that is marked as critical."
+      extensions.addExtension(extension(Extension.subjectAlternativeName, emptySubject, subjectAltNames(t.sans())));
+    }
+    UrlExtensions urls = urlExtensions(t);
+    if (urls.crlDp() != null) {
+      extensions.addExtension(urls.crlDp());
+    }
+    if (urls.aia() != null) {
+      extensions.addExtension(urls.aia());
+    }
+    V3TBSCertificateGenerator tbs = new V3TBSCertificateGenerator();
+    tbs.setSerialNumber(new ASN1Integer(t.serial()));
+    tbs.setSignature(signer.algorithmIdentifier());
+    tbs.setIssuer(issuer);
+    tbs.setStartDate(DerTime.of(notBefore));
+    tbs.setEndDate(DerTime.of(notAfter));
+    tbs.setSubject(t.subject());
+    tbs.setSubjectPublicKeyInfo(spki);
+    tbs.setExtensions(extensions.generate());
     try {
-      builder.addExtension(BASIC_CONSTRAINTS);
-      builder.addExtension(isRsa(t.subjectKey(), spki) ? KEY_USAGE_SIGN_ENCIPHER : KEY_USAGE_SIGN);
-      builder.addExtension(extendedKeyUsage(t));
-      builder.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(JcaSigner.keyIdentifier(spki)));
-      builder.addExtension(authorityKeyId);
-      if (!t.sans().isEmpty()) {
-        // RFC 5280 §4.2.1.6: "If the subject field contains an empty sequence, then the issuing CA
-        // MUST include a subjectAltName extension that is marked as critical."
-        builder.addExtension(Extension.subjectAlternativeName, emptySubject, subjectAltNames(t.sans()));
-      }
-      UrlExtensions urls = urlExtensions(t);
-      if (urls.crlDp() != null) {
-        builder.addExtension(urls.crlDp());
-      }
-      if (urls.aia() != null) {
-        builder.addExtension(urls.aia());
-      }
-      return builder.build(signer.newSigner()).getEncoded();
+      // Encode the TBSCertificate once, sign those bytes, and wrap them (RFC 5280 §4.1:
+      // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }) without
+      // re-encoding the TBS, which building through X509v3CertificateBuilder would do twice.
+      byte[] tbsDer = tbs.generateTBSCertificate().getEncoded(ASN1Encoding.DER);
+      byte[] signature = signer.sign(tbsDer);
+      return certificate(tbsDer, signatureAlgorithmDer, signature);
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("signing the certificate failed", e);
     }
+  }
+
+  /** DER SEQUENCE { tbs, algorithm, BIT STRING (0 unused bits) signature }. */
+  static byte[] certificate(byte[] tbsDer, byte[] algorithmDer, byte[] signature) {
+    int bitStringContent = signature.length + 1;
+    int bitString = 1 + lengthOfLength(bitStringContent) + bitStringContent;
+    int content = tbsDer.length + algorithmDer.length + bitString;
+    byte[] out = new byte[1 + lengthOfLength(content) + content];
+    int i = 0;
+    out[i++] = 0x30;
+    i = writeLength(out, i, content);
+    System.arraycopy(tbsDer, 0, out, i, tbsDer.length);
+    i += tbsDer.length;
+    System.arraycopy(algorithmDer, 0, out, i, algorithmDer.length);
+    i += algorithmDer.length;
+    out[i++] = 0x03;
+    i = writeLength(out, i, bitStringContent);
+    out[i++] = 0x00;
+    System.arraycopy(signature, 0, out, i, signature.length);
+    return out;
+  }
+
+  private static int lengthOfLength(int length) {
+    return length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 4;
+  }
+
+  private static int writeLength(byte[] out, int i, int length) {
+    if (length < 0x80) {
+      out[i++] = (byte) length;
+    } else if (length < 0x100) {
+      out[i++] = (byte) 0x81;
+      out[i++] = (byte) length;
+    } else if (length < 0x10000) {
+      out[i++] = (byte) 0x82;
+      out[i++] = (byte) (length >> 8);
+      out[i++] = (byte) length;
+    } else {
+      out[i++] = (byte) 0x83;
+      out[i++] = (byte) (length >> 16);
+      out[i++] = (byte) (length >> 8);
+      out[i++] = (byte) length;
+    }
+    return i;
   }
 
   private static boolean isRsa(PublicKey key, SubjectPublicKeyInfo spki) {

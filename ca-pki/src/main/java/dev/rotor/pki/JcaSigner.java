@@ -45,6 +45,14 @@ final class JcaSigner {
     return algorithmIdentifier;
   }
 
+  /** Signs {@code data} in one call (thread-safe: a fresh {@link Signature} per call). */
+  byte[] sign(byte[] data) throws GeneralSecurityException {
+    Signature signature = Signature.getInstance(algorithm, provider);
+    signature.initSign(key);
+    signature.update(data);
+    return signature.sign();
+  }
+
   /** A fresh single-use signer. */
   ContentSigner newSigner() throws GeneralSecurityException {
     Signature signature = Signature.getInstance(algorithm, provider);

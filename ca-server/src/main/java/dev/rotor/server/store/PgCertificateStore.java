@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,8 +52,8 @@ public final class PgCertificateStore {
     Array sans = tx.connection().createArrayOf("text", c.sans().toArray(new String[0]));
     ps.setArray(7, sans);
     ps.setString(8, searchText(c.serial(), c.subject(), c.sans()));
-    ps.setTimestamp(9, Timestamp.from(c.notBefore()));
-    ps.setTimestamp(10, Timestamp.from(c.notAfter()));
+    ps.setObject(9, c.notBefore().atOffset(ZoneOffset.UTC));
+    ps.setObject(10, c.notAfter().atOffset(ZoneOffset.UTC));
     ps.setBytes(11, c.der());
     ps.addBatch();
   }
