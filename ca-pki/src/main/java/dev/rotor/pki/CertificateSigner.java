@@ -12,6 +12,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
@@ -35,8 +38,6 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.x509.ExtensionsGenerator;
-import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 
 /**
  * Signs end-entity certificates for one CA: the issuance hot path.
@@ -55,18 +56,23 @@ import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
  */
 public final class CertificateSigner {
 
-  private static final Extension BASIC_CONSTRAINTS = extension(Extension.basicConstraints, true, new BasicConstraints(false));
-  private static final Extension KEY_USAGE_SIGN =
-      extension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-  private static final Extension KEY_USAGE_SIGN_ENCIPHER =
-      extension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+  /** [0] EXPLICIT Version v3 (RFC 5280 §4.1.2.1). */
+  private static final byte[] VERSION_3 = {(byte) 0xA0, 0x03, 0x02, 0x01, 0x02};
+  private static final byte[] BASIC_CONSTRAINTS_DER =
+      der(extension(Extension.basicConstraints, true, new BasicConstraints(false)));
+  private static final byte[] KEY_USAGE_SIGN_DER =
+      der(extension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature)));
+  private static final byte[] KEY_USAGE_SIGN_ENCIPHER_DER =
+      der(extension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment)));
 
   private final SigningCa ca;
   private final JcaSigner signer;
   private final X500Name issuer;
   private final Instant caNotAfter;
-  private final Extension authorityKeyId;
+  private final byte[] authorityKeyIdDer;
+  private final byte[] issuerDer;
   private final byte[] signatureAlgorithmDer;
+  private final Map<Set<Usage>, byte[]> extendedKeyUsages = new ConcurrentHashMap<>();
   private volatile UrlExtensions urlExtensions = new UrlExtensions(null, null, null, null, null);
 
   /**
@@ -85,8 +91,9 @@ public final class CertificateSigner {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    this.authorityKeyId =
-        extension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyIdentifier()));
+    this.authorityKeyIdDer =
+        der(extension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyIdentifier())));
+    this.issuerDer = der(issuer);
   }
 
   /** The CA this signer issues for. */
@@ -130,86 +137,45 @@ public final class CertificateSigner {
     }
 
     SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(t.subjectKey().getEncoded());
-    ExtensionsGenerator extensions = new ExtensionsGenerator();
-    extensions.addExtension(BASIC_CONSTRAINTS);
-    extensions.addExtension(isRsa(t.subjectKey(), spki) ? KEY_USAGE_SIGN_ENCIPHER : KEY_USAGE_SIGN);
-    extensions.addExtension(extendedKeyUsage(t));
-    extensions.addExtension(extension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(JcaSigner.keyIdentifier(spki))));
-    extensions.addExtension(authorityKeyId);
-    if (!t.sans().isEmpty()) {
-      // RFC 5280 §4.2.1.6: "If the subject field contains an empty sequence, then the issuing CA
-      // MUST include a subjectAltName extension that is marked as critical."
-      extensions.addExtension(extension(Extension.subjectAlternativeName, emptySubject, subjectAltNames(t.sans())));
-    }
-    UrlExtensions urls = urlExtensions(t);
-    if (urls.crlDp() != null) {
-      extensions.addExtension(urls.crlDp());
-    }
-    if (urls.aia() != null) {
-      extensions.addExtension(urls.aia());
-    }
-    V3TBSCertificateGenerator tbs = new V3TBSCertificateGenerator();
-    tbs.setSerialNumber(new ASN1Integer(t.serial()));
-    tbs.setSignature(signer.algorithmIdentifier());
-    tbs.setIssuer(issuer);
-    tbs.setStartDate(DerTime.of(notBefore));
-    tbs.setEndDate(DerTime.of(notAfter));
-    tbs.setSubject(t.subject());
-    tbs.setSubjectPublicKeyInfo(spki);
-    tbs.setExtensions(extensions.generate());
     try {
-      // Encode the TBSCertificate once, sign those bytes, and wrap them (RFC 5280 §4.1:
-      // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }) without
-      // re-encoding the TBS, which building through X509v3CertificateBuilder would do twice.
-      byte[] tbsDer = tbs.generateTBSCertificate().getEncoded(ASN1Encoding.DER);
+      // The TBSCertificate (RFC 5280 §4.1) is assembled from DER pieces: what depends only on the
+      // CA and the URLs was encoded once; only the serial, validity, subject, key and the small
+      // per-certificate extensions are encoded here. BouncyCastle's generic encoder recomputes
+      // nested lengths at every level and was the largest Java cost of issuance.
+      List<byte[]> extensions = new ArrayList<>(8);
+      extensions.add(BASIC_CONSTRAINTS_DER);
+      extensions.add(isRsa(t.subjectKey(), spki) ? KEY_USAGE_SIGN_ENCIPHER_DER : KEY_USAGE_SIGN_DER);
+      extensions.add(extendedKeyUsage(t));
+      extensions.add(extension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(JcaSigner.keyIdentifier(spki)))
+          .getEncoded(ASN1Encoding.DER));
+      extensions.add(authorityKeyIdDer);
+      if (!t.sans().isEmpty()) {
+        // RFC 5280 §4.2.1.6: "If the subject field contains an empty sequence, then the issuing CA
+        // MUST include a subjectAltName extension that is marked as critical."
+        extensions.add(extension(Extension.subjectAlternativeName, emptySubject, subjectAltNames(t.sans()))
+            .getEncoded(ASN1Encoding.DER));
+      }
+      UrlExtensions urls = urlExtensions(t);
+      if (urls.crlDpDer() != null) {
+        extensions.add(urls.crlDpDer());
+      }
+      if (urls.aiaDer() != null) {
+        extensions.add(urls.aiaDer());
+      }
+      byte[] tbsDer = Der.sequence(
+          VERSION_3,
+          new ASN1Integer(t.serial()).getEncoded(ASN1Encoding.DER),
+          signatureAlgorithmDer,
+          issuerDer,
+          Der.sequence(DerTime.encode(notBefore), DerTime.encode(notAfter)),
+          t.subject().getEncoded(ASN1Encoding.DER),
+          spki.getEncoded(ASN1Encoding.DER),
+          Der.tagged(0xA3, Der.sequence(extensions.toArray(new byte[0][]))));
       byte[] signature = signer.sign(tbsDer);
-      return certificate(tbsDer, signatureAlgorithmDer, signature);
+      return Der.sequence(tbsDer, signatureAlgorithmDer, Der.bitString(signature));
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("signing the certificate failed", e);
     }
-  }
-
-  /** DER SEQUENCE { tbs, algorithm, BIT STRING (0 unused bits) signature }. */
-  static byte[] certificate(byte[] tbsDer, byte[] algorithmDer, byte[] signature) {
-    int bitStringContent = signature.length + 1;
-    int bitString = 1 + lengthOfLength(bitStringContent) + bitStringContent;
-    int content = tbsDer.length + algorithmDer.length + bitString;
-    byte[] out = new byte[1 + lengthOfLength(content) + content];
-    int i = 0;
-    out[i++] = 0x30;
-    i = writeLength(out, i, content);
-    System.arraycopy(tbsDer, 0, out, i, tbsDer.length);
-    i += tbsDer.length;
-    System.arraycopy(algorithmDer, 0, out, i, algorithmDer.length);
-    i += algorithmDer.length;
-    out[i++] = 0x03;
-    i = writeLength(out, i, bitStringContent);
-    out[i++] = 0x00;
-    System.arraycopy(signature, 0, out, i, signature.length);
-    return out;
-  }
-
-  private static int lengthOfLength(int length) {
-    return length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 4;
-  }
-
-  private static int writeLength(byte[] out, int i, int length) {
-    if (length < 0x80) {
-      out[i++] = (byte) length;
-    } else if (length < 0x100) {
-      out[i++] = (byte) 0x81;
-      out[i++] = (byte) length;
-    } else if (length < 0x10000) {
-      out[i++] = (byte) 0x82;
-      out[i++] = (byte) (length >> 8);
-      out[i++] = (byte) length;
-    } else {
-      out[i++] = (byte) 0x83;
-      out[i++] = (byte) (length >> 16);
-      out[i++] = (byte) (length >> 8);
-      out[i++] = (byte) length;
-    }
-    return i;
   }
 
   private static boolean isRsa(PublicKey key, SubjectPublicKeyInfo spki) {
@@ -217,14 +183,16 @@ public final class CertificateSigner {
         || PKCSObjectIdentifiers.rsaEncryption.equals(spki.getAlgorithm().getAlgorithm());
   }
 
-  private static Extension extendedKeyUsage(LeafTemplate t) {
-    List<KeyPurposeId> purposes = new ArrayList<>(2);
-    for (Usage usage : Usage.values()) {
-      if (t.usages().contains(usage)) {
-        purposes.add(usage.keyPurposeId());
+  private byte[] extendedKeyUsage(LeafTemplate t) {
+    return extendedKeyUsages.computeIfAbsent(Set.copyOf(t.usages()), usages -> {
+      List<KeyPurposeId> purposes = new ArrayList<>(2);
+      for (Usage usage : Usage.values()) {
+        if (usages.contains(usage)) {
+          purposes.add(usage.keyPurposeId());
+        }
       }
-    }
-    return extension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes.toArray(new KeyPurposeId[0])));
+      return der(extension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes.toArray(new KeyPurposeId[0]))));
+    });
   }
 
   private static GeneralNames subjectAltNames(SubjectNames sans) {
@@ -245,7 +213,7 @@ public final class CertificateSigner {
     return new GeneralNames(names.toArray(new GeneralName[0]));
   }
 
-  private record UrlExtensions(URI crl, URI ocsp, URI caIssuers, Extension crlDp, Extension aia) {
+  private record UrlExtensions(URI crl, URI ocsp, URI caIssuers, byte[] crlDpDer, byte[] aiaDer) {
     boolean matches(LeafTemplate t) {
       return Objects.equals(crl, t.crlDistributionPoint())
           && Objects.equals(ocsp, t.ocspUrl())
@@ -275,13 +243,22 @@ public final class CertificateSigner {
         ? null
         : extension(Extension.authorityInfoAccess, false,
             new AuthorityInformationAccess(access.toArray(new AccessDescription[0])));
-    UrlExtensions fresh = new UrlExtensions(t.crlDistributionPoint(), t.ocspUrl(), t.caIssuersUrl(), crlDp, aia);
+    UrlExtensions fresh = new UrlExtensions(t.crlDistributionPoint(), t.ocspUrl(), t.caIssuersUrl(),
+        crlDp == null ? null : der(crlDp), aia == null ? null : der(aia));
     urlExtensions = fresh;
     return fresh;
   }
 
   private static GeneralName uriName(URI uri) {
     return new GeneralName(GeneralName.uniformResourceIdentifier, uri.toASCIIString());
+  }
+
+  private static byte[] der(org.bouncycastle.asn1.ASN1Object value) {
+    try {
+      return value.getEncoded(ASN1Encoding.DER);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode " + value, e);
+    }
   }
 
   private static Extension extension(ASN1ObjectIdentifier oid, boolean critical, org.bouncycastle.asn1.ASN1Encodable value) {

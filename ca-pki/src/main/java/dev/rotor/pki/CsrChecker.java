@@ -49,6 +49,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.math.ec.ECPoint;
@@ -350,7 +351,12 @@ public final class CsrChecker {
           Problem.UNSUPPORTED_KEY,
           "EC curve " + (name != null ? name : curve.getId()) + " is not supported; use P-256 or P-384");
     }
-    X9ECParameters x9 = ECNamedCurveTable.getByOID(curve);
+    // BouncyCastle's custom curve classes do P-256/P-384 field arithmetic an order of magnitude
+    // faster than the generic curve ECNamedCurveTable returns; the check is the same.
+    X9ECParameters x9 = CustomNamedCurves.getByOID(curve);
+    if (x9 == null) {
+      x9 = ECNamedCurveTable.getByOID(curve);
+    }
     int fieldBytes = (x9.getCurve().getFieldSize() + 7) / 8;
     if (point.length == 1 && point[0] == 0) {
       throw new PkiException(Problem.WEAK_KEY, "the " + jdkCurve + " public key is the point at infinity");

@@ -23,6 +23,15 @@ final class DerTime {
   private DerTime() {}
 
   static Time of(Instant instant) {
+    try {
+      return Time.getInstance(ASN1Primitive.fromByteArray(encode(instant)));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode " + instant, e);
+    }
+  }
+
+  /** The DER encoding (tag, length, contents) of the time. */
+  static byte[] encode(Instant instant) {
     LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
     int year = t.getYear();
     if (year < 1950 || year > 9999) {
@@ -43,11 +52,7 @@ final class DerTime {
     i = two(der, i, t.getMinute());
     i = two(der, i, t.getSecond());
     der[i] = 'Z';
-    try {
-      return Time.getInstance(ASN1Primitive.fromByteArray(der));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot encode " + instant, e);
-    }
+    return der;
   }
 
   private static int two(byte[] out, int i, int value) {
