@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.slf4j.LoggerFactory;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -74,6 +76,7 @@ public record ServerConfig(
     k.put("ROTOR_INTERMEDIATE_TTL", "lifetime of a generated issuing intermediate: 365d");
     k.put("ROTOR_SERVER_CERT_TTL", "lifetime of the server's own HTTPS certificate (renewed at 2/3): 24h");
     k.put("ROTOR_CRL_VALIDITY", "CRL nextUpdate - thisUpdate (at most 1h): 1h");
+    k.put("ROTOR_CRYPTO_PROVIDER", "bc = pure-Java BouncyCastle instead of the native AWS-LC provider (read by ca-pki at class load)");
     k.put("ROTOR_PUBLIC_HTTP_URL", "base URL put in certificates for CRL and OCSP: http://<first hostname or localhost>:<http port>");
     return Map.copyOf(k);
   }
@@ -93,9 +96,16 @@ public record ServerConfig(
     if (env.containsKey("ROTOR_CONFIG") && args.length == 0) {
       values.putAll(readYaml(Path.of(env.get("ROTOR_CONFIG"))));
     }
+    Set<String> known = KEYS.keySet().stream().map(ServerConfig::normalize).collect(java.util.stream.Collectors.toSet());
     env.forEach((k, v) -> {
-      if (k.startsWith("ROTOR_") && !k.equals("ROTOR_CONFIG")) {
+      if (!k.startsWith("ROTOR_") || k.equals("ROTOR_CONFIG")) {
+        return;
+      }
+      if (known.contains(normalize(k))) {
         values.put(k, v);
+      } else {
+        // The environment is shared with other Rotor processes (ROTOR_AGENT_*, ...): note, do not fail.
+        LoggerFactory.getLogger(ServerConfig.class).warn("ignoring unknown environment variable {}", k);
       }
     });
     return fromMap(values);

@@ -50,6 +50,17 @@ class ServerConfigTest {
   }
 
   @Test
+  void unknown_environment_variables_are_ignored_but_unknown_file_keys_fail(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    ServerConfig c = ServerConfig.load(new String[0], Map.of("ROTOR_AGENT_CONFIG", "/etc/agent.yaml", "ROTOR_CRYPTO_PROVIDER", "bc",
+        "ROTOR_HTTP_PORT", "9080"));
+    assertThat(c.httpPort()).isEqualTo(9080);
+    Path yaml = dir.resolve("bad.yaml");
+    Files.writeString(yaml, "httpsProt: 1\n");
+    assertThatThrownBy(() -> ServerConfig.load(new String[] {"--config", yaml.toString()}, Map.of()))
+        .hasMessageContaining("unknown configuration key httpsprot");
+  }
+
+  @Test
   void secrets_never_appear_in_to_string() {
     ServerConfig c = ServerConfig.fromMap(Map.of("ROTOR_ADMIN_TOKEN", "rotor_supersecret", "ROTOR_CA_PASSPHRASE", "hunter2",
         "ROTOR_DB_PASSWORD", "pgsecret"));
