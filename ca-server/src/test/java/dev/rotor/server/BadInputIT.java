@@ -107,6 +107,35 @@ class BadInputIT {
         Arguments.of("fail/no-such-route", new Case("GET", "/api/v2/anything", TestServer.ADMIN_TOKEN, null, null), 404, "not-found"));
   }
 
+  @org.junit.jupiter.api.Test
+  void no_client_input_gets_a_server_error() throws Exception {
+    // Mutations of a valid request: flipped bytes in the CSR's DER, truncations, junk JSON values.
+    java.util.Random random = new java.util.Random(20261123);
+    byte[] der = Csrs.der(Csrs.ec("secp256r1"), "SHA256withECDSA", "URI:spiffe://rotor.local/ns/fuzz/sa/one");
+    long certs = server.count("SELECT count(*) FROM certificates");
+    for (int i = 0; i < 150; i++) {
+      byte[] mutated = java.util.Arrays.copyOf(der, i % 10 == 0 ? random.nextInt(der.length) : der.length);
+      for (int flips = 1 + random.nextInt(3); flips > 0 && mutated.length > 0; flips--) {
+        mutated[random.nextInt(mutated.length)] ^= (byte) (1 + random.nextInt(255));
+      }
+      Object ttl = switch (i % 5) {
+        case 0 -> "x";
+        case 1 -> -1;
+        case 2 -> Long.MAX_VALUE;
+        case 3 -> 600.5;
+        default -> 600;
+      };
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("csr", Pem.encode("CERTIFICATE REQUEST", mutated));
+      body.put("profile", i % 7 == 0 ? "\u0000" : "workload");
+      body.put("ttlSeconds", ttl);
+      TestServer.Reply r = server.post("/api/v1/certificates", TestServer.ADMIN_TOKEN, body);
+      assertThat(r.status()).as("mutation %d: %s", i, r.body()).isBetween(400, 499);
+      assertThat(r.contentType()).isEqualTo("application/problem+json");
+    }
+    assertThat(server.count("SELECT count(*) FROM certificates")).isEqualTo(certs);
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void bad_input_gets_a_problem_and_changes_nothing(String name, Case c, int status, String type) throws Exception {

@@ -169,6 +169,36 @@ class RestApiIT {
   }
 
   @Test
+  void concurrent_issuances_share_commits() throws Exception {
+    int n = 48;
+    List<String> csrs = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      csrs.add(Csrs.workload("burst", "w" + i));
+    }
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(n)) {
+      List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+      for (String csr : csrs) {
+        statuses.add(pool.submit(() -> {
+          go.await();
+          return server.issue(TestServer.ADMIN_TOKEN, csr, "workload", 600).status();
+        }));
+      }
+      go.countDown();
+      for (var f : statuses) {
+        assertThat(f.get()).isEqualTo(201);
+      }
+    }
+    // every certificate is recorded, and some transaction carried more than one of them
+    assertThat(server.count("SELECT count(*) FROM certificates WHERE sans[1] LIKE 'spiffe://rotor.local/ns/burst/%'")).isEqualTo(n);
+    String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(server.http("/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    double maxBatch = metrics.lines().filter(l -> l.startsWith("rotor_journal_batch_size_max"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0);
+    assertThat(maxBatch).isGreaterThan(1);
+  }
+
+  @Test
   void tokens_have_roles_and_are_shown_once() throws Exception {
     TestServer.Reply created = server.post("/api/v1/tokens", TestServer.ADMIN_TOKEN, Map.of("name", "ci-bot", "role", "operator"));
     assertThat(created.status()).isEqualTo(201);
