@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -154,9 +153,5 @@ public final class Exchange {
 
   int status() {
     return status;
-  }
-
-  HttpField hostField() {
-    return request.getHeaders().getField(HttpHeader.HOST);
   }
 }
