@@ -106,10 +106,9 @@ public final class RotorServer implements AutoCloseable {
     CryptoProviders.installForTls();
     Clock clock = Clock.systemUTC();
     Files.createDirectories(requested.dataDir());
-    try {
+    if (requested.dataDir().getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      // The data dir holds the database and the CA passphrase: owner only.
       Files.setPosixFilePermissions(requested.dataDir(), PosixFilePermissions.fromString("rwx------"));
-    } catch (UnsupportedOperationException ignored) {
-      // not a POSIX file system
     }
     PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(prometheus);
