@@ -40,6 +40,11 @@ public enum ErrorCode {
     this.transientFailure = transientFailure;
   }
 
+  /** The short name, e.g. {@code bad-csr}: the last part of the problem type and the metrics outcome tag. */
+  public String slug() {
+    return slug;
+  }
+
   /** RFC 9457 problem type URI. */
   public String problemType() {
     return "urn:rotor:problem:" + slug;

@@ -151,7 +151,7 @@ public final class RotorServer implements AutoCloseable {
       PgAuditLog audit = new PgAuditLog(database.dataSource());
       NamePolicy policy = new NamePolicy(config.trustDomain(), config.permittedDns());
       List<String> serverDns = new ArrayList<>(config.permittedDns());
-      config.hostnames().stream().filter(h -> !h.matches("^[0-9.]+$") && !h.contains(":")).forEach(serverDns::add);
+      serverDns.addAll(config.dnsHostnames());
       Profile serverProfile = new Profile(ServerCertificate.PROFILE, EnumSet.of(NameForm.DNS, NameForm.IP),
           EnumSet.of(KeyType.EC_P256), config.serverCertTtl(), Duration.ofSeconds(1), config.serverCertTtl(),
           EnumSet.of(Usage.SERVER_AUTH), "", false, 100);

@@ -48,7 +48,7 @@ public record ServerConfig(
     Duration intermediateTtl,
     Duration serverCertTtl,
     Duration crlValidity,
-    String publicHttpUrl,
+    Optional<String> explicitPublicHttpUrl,
     Map<String, Profile> profiles) {
 
   /** Every key the server understands, in its environment spelling, with what it means. */
@@ -137,8 +137,6 @@ public record ServerConfig(
     int httpsPort = intValue(v, "httpsport", 8443);
     int httpPort = intValue(v, "httpport", 8080);
     List<String> hostnames = listValue(v, "hostnames", List.of());
-    String firstHost = hostnames.isEmpty() ? "localhost" : hostnames.get(0);
-    Optional<String> publicUrl = string(v, "publichttpurl");
     Duration crlValidity = duration(v, "crlvalidity", Duration.ofHours(1));
     if (crlValidity.compareTo(Duration.ofHours(1)) > 0 || crlValidity.compareTo(Duration.ofMinutes(1)) < 0) {
       throw new IllegalArgumentException("ROTOR_CRL_VALIDITY must be between 1m and 1h");
@@ -164,18 +162,31 @@ public record ServerConfig(
         duration(v, "intermediatettl", Duration.ofDays(365)),
         duration(v, "servercertttl", Duration.ofHours(24)),
         crlValidity,
-        stripSlash(publicUrl.orElse("http://" + firstHost + ":" + httpPort)),
+        string(v, "publichttpurl").map(ServerConfig::stripSlash),
         profiles(v.get("profiles")));
   }
 
   /** Returns a copy with the ports actually bound (when 0 was configured). */
   public ServerConfig withPorts(int https, int http) {
-    String url = publicHttpUrl.endsWith(":" + httpPort) && httpPort == 0
-        ? publicHttpUrl.substring(0, publicHttpUrl.length() - 1) + http
-        : publicHttpUrl;
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
-        intermediateTtl, serverCertTtl, crlValidity, url, profiles);
+        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles);
+  }
+
+  /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */
+  public String publicHttpUrl() {
+    return explicitPublicHttpUrl.orElseGet(() ->
+        "http://" + (hostnames.isEmpty() ? "localhost" : hostnames.get(0)) + ":" + httpPort);
+  }
+
+  /** Whether a host name entry is an IP literal (IPv4 dotted or anything with ':'), rather than a DNS name. */
+  public static boolean isIpLiteral(String host) {
+    return host.contains(":") || host.matches("[0-9.]+");
+  }
+
+  /** The DNS names (not IP literals) among {@code ROTOR_HOSTNAMES}. */
+  public List<String> dnsHostnames() {
+    return hostnames.stream().filter(h -> !isIpLiteral(h)).toList();
   }
 
   /** Whether the CA is imported from PEM files rather than generated. */

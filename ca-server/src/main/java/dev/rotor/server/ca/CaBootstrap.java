@@ -39,7 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.slf4j.Logger;
@@ -59,7 +58,6 @@ public final class CaBootstrap {
 
   private static final Logger log = LoggerFactory.getLogger(CaBootstrap.class);
   private static final long ADVISORY_LOCK = 0x526f746f72434121L; // "RotorCA!"
-  private static final Pattern IP_LITERAL = Pattern.compile("^[0-9.]+$|:");
   static final String PASSPHRASE_FILE = "ca-passphrase";
 
   private final ServerConfig config;
@@ -155,9 +153,9 @@ public final class CaBootstrap {
   /** The permitted DNS subtrees: the configured suffixes plus the server's own host names. */
   private List<String> permittedDnsForConstraints() {
     List<String> dns = new ArrayList<>(config.permittedDns());
-    for (String host : config.hostnames()) {
+    for (String host : config.dnsHostnames()) {
       boolean covered = dns.stream().anyMatch(s -> host.equals(s) || host.endsWith("." + s));
-      if (!IP_LITERAL.matcher(host).find() && !covered) {
+      if (!covered) {
         dns.add(host);
       }
     }
@@ -219,7 +217,8 @@ public final class CaBootstrap {
     return new CertificateAuthority(id, new SigningCa(issuing, key, alg), List.copyOf(above), List.of(top));
   }
 
-  private int insertCa(Journal.Tx tx, String kind, X509Certificate cert, String encryptedKey, KeyAlgorithm alg) throws SQLException {
+  private int insertCa(Journal.Tx tx, String kind, X509Certificate cert, String encryptedKey, KeyAlgorithm alg)
+      throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
     int id;
     try (PreparedStatement ps = tx.connection().prepareStatement(
         "INSERT INTO certificate_authorities (kind, subject, serial, certificate_der, encrypted_key, key_algorithm, not_before, not_after, active)"
@@ -244,12 +243,8 @@ public final class CaBootstrap {
     details.put("algorithm", alg.name());
     details.put("notAfter", cert.getNotAfter().toInstant().toString());
     details.put("keyStorage", encryptedKey == null ? "external-file" : "database-encrypted");
-    try {
-      tx.audit("system", encryptedKey == null && kind.equals("intermediate") ? "ca.imported" : "ca.created",
-          Serials.toHex(cert.getSerialNumber()), json.writeValueAsString(details));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    tx.audit("system", encryptedKey == null && kind.equals("intermediate") ? "ca.imported" : "ca.created",
+        Serials.toHex(cert.getSerialNumber()), json.writeValueAsString(details));
     return id;
   }
 

@@ -25,7 +25,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
+import dev.rotor.server.ServerConfig;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
@@ -50,7 +50,6 @@ public final class ServerCertificate implements AutoCloseable {
   /** The internal profile name; only {@link Channel#SYSTEM} may use it. */
   public static final String PROFILE = "server";
   private static final Logger log = LoggerFactory.getLogger(ServerCertificate.class);
-  private static final Pattern IP = Pattern.compile("^[0-9.]+$|:");
   private static final char[] STORE_PASSWORD = "rotor-in-memory".toCharArray();
 
   private final IssuanceService issuance;
@@ -78,7 +77,7 @@ public final class ServerCertificate implements AutoCloseable {
     try {
       ips.add(InetAddress.getByName("127.0.0.1"));
       for (String h : hostnames) {
-        if (IP.matcher(h).find()) {
+        if (ServerConfig.isIpLiteral(h)) {
           ips.add(InetAddress.getByName(h)); // a literal: no lookup happens
         } else {
           dns.add(h);

@@ -112,7 +112,7 @@ public final class IssuanceService {
       metrics.issuanceLatency(profileTag).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
       return issued;
     } catch (RotorException e) {
-      metrics.issuance(profileTag, request.channel().wire(), e.code().problemType().substring("urn:rotor:problem:".length()));
+      metrics.issuance(profileTag, request.channel().wire(), e.code().slug());
       throw e;
     }
   }

@@ -1,6 +1,5 @@
 package dev.rotor.server.revocation;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.pki.RevocationReason;
 import dev.rotor.server.ErrorCode;
@@ -47,19 +46,11 @@ public final class RevocationService {
       d.put("serial", serialHex);
       d.put("reason", reason.name());
       d.put("revokedAt", r.revokedAt().toString());
-      tx.audit(actor, "certificate.revoked", serialHex, write(d));
+      tx.audit(actor, "certificate.revoked", serialHex, json.writeValueAsString(d));
       return r;
     });
     metrics.revocation(reason.name());
     crl.invalidate();
     return result;
-  }
-
-  private String write(Map<String, Object> d) {
-    try {
-      return json.writeValueAsString(d);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
