@@ -1,0 +1,59 @@
+package dev.rotor.agent.renew;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * When a certificate is due for renewal: at a fraction of its lifetime (half, as SPIRE's
+ * {@code rotationutil} does), optionally spread by jitter so a fleet does not renew in lockstep.
+ * With 15-minute certificates, half-life leaves about 7 minutes to ride out a CA outage.
+ *
+ * <p>Pure: every input is an argument, randomness included ({@code u} in [0, 1)).
+ *
+ * @param fraction the share of the lifetime after which renewal is due (0.5)
+ * @param jitter the relative spread of {@link #renewAt}: ±{@code jitter} of the renewal delay (0.1)
+ */
+public record RenewalPolicy(double fraction, double jitter) {
+
+  /** Half-life ±10 %. */
+  public static final RenewalPolicy HALF_LIFE = new RenewalPolicy(0.5, 0.1);
+
+  public RenewalPolicy {
+    if (!(fraction > 0 && fraction < 1) || !(jitter >= 0 && jitter < 1)) {
+      throw new IllegalArgumentException("need 0 < fraction < 1 and 0 <= jitter < 1");
+    }
+  }
+
+  /** The renewal point without jitter: {@code notBefore + fraction × lifetime}. */
+  public Instant renewalPoint(Instant notBefore, Instant notAfter) {
+    return notBefore.plus(scale(Duration.between(notBefore, notAfter), fraction));
+  }
+
+  /**
+   * The jittered renewal time: {@code notBefore + fraction × lifetime × (1 ± jitter)}, where
+   * {@code u = 0} gives the earliest and {@code u → 1} the latest.
+   */
+  public Instant renewAt(Instant notBefore, Instant notAfter, double u) {
+    double factor = fraction * (1 + jitter * (2 * u - 1));
+    return notBefore.plus(scale(Duration.between(notBefore, notAfter), factor));
+  }
+
+  /**
+   * When a sink should look at a stored certificate again: at its renewal point plus up to
+   * {@code jitter} of the renewal delay ({@code u} in [0, 1)), never before it is due. Agents that
+   * share a Secret thus wake at different moments, and those that wake later find it renewed.
+   */
+  public Instant checkAt(Instant notBefore, Instant notAfter, double u) {
+    Duration untilDue = scale(Duration.between(notBefore, notAfter), fraction);
+    return notBefore.plus(untilDue).plus(scale(untilDue, jitter * u));
+  }
+
+  /** Whether a certificate valid from {@code notBefore} to {@code notAfter} is past its renewal point at {@code now}. */
+  public boolean isDue(Instant now, Instant notBefore, Instant notAfter) {
+    return !now.isBefore(renewalPoint(notBefore, notAfter));
+  }
+
+  private static Duration scale(Duration d, double factor) {
+    return Duration.ofNanos(Math.round(d.toNanos() * factor));
+  }
+}
