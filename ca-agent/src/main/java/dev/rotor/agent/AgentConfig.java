@@ -18,12 +18,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's typed configuration: a YAML file ({@code --config}) overridden by
  * {@code ROTOR_AGENT_*} environment variables. Keys match loosely, as the server's do:
  * {@code ROTOR_AGENT_DATA_DIR}, {@code dataDir} and {@code data-dir} are one key. Every problem is
- * collected into one {@link IllegalArgumentException} so a bad config is fixed in one go.
+ * collected into one {@link IllegalArgumentException} so a bad config is fixed in one go. An
+ * unknown key in the file is an error (a typo must not pass silently); an unknown
+ * {@code ROTOR_AGENT_*} environment variable is only logged, because the server reads
+ * {@code ROTOR_AGENT_NAMESPACE}, {@code ROTOR_AGENT_SERVICE_ACCOUNT} and
+ * {@code ROTOR_AGENT_AUDIENCE} from what may be the same environment.
  *
  * @param server the server's base URL (https)
  * @param caBundle PEM file with the CA certificates trusted to reach the server the first time
@@ -93,9 +98,16 @@ public record AgentConfig(
       }
       values.putAll(readYaml(Path.of(file)));
     }
+    List<String> known = KEYS.keySet().stream().map(AgentConfig::normalize).toList();
     for (Map.Entry<String, String> e : env.entrySet()) {
-      if (e.getKey().startsWith("ROTOR_AGENT_")) {
+      if (!e.getKey().startsWith("ROTOR_AGENT_")) {
+        continue;
+      }
+      if (known.contains(normalize(e.getKey()))) {
         values.put(e.getKey(), e.getValue());
+      } else {
+        // The server reads ROTOR_AGENT_NAMESPACE and friends from a shared environment: note, do not fail.
+        LoggerFactory.getLogger(AgentConfig.class).warn("ignoring unknown environment variable {}", e.getKey());
       }
     }
     Map<String, String> other = new LinkedHashMap<>();

@@ -86,6 +86,15 @@ public final class RotorAgent implements AutoCloseable {
    * @throws IllegalArgumentException when the CA bundle file does not hold certificates
    */
   public static RotorAgent start(AgentConfig config, KubernetesClient kubernetes) throws Exception {
+    return start(config, kubernetes, true);
+  }
+
+  /**
+   * As {@link #start(AgentConfig, KubernetesClient)}; {@code nodeFieldSelector} false watches all
+   * pods and filters by node in the handler, for API servers (fabric8's mock) that cannot
+   * evaluate {@code spec.nodeName} field selectors.
+   */
+  static RotorAgent start(AgentConfig config, KubernetesClient kubernetes, boolean nodeFieldSelector) throws Exception {
     Clock clock = Clock.systemUTC();
     Random random = new Random();
     List<X509Certificate> anchors = readAnchors(config.caBundle());
@@ -113,7 +122,7 @@ public final class RotorAgent implements AutoCloseable {
     if (k8s != null) {
       String node = config.node().orElseThrow(() -> new IllegalArgumentException("the node name is required to manage Secrets"));
       secretSink = Optional.of(new SecretSink(k8s, node, api::signWorkload, bundle, RenewalPolicy.HALF_LIFE, backoff,
-          config.resyncInterval(), config.deniedRetry(), clock, random, metrics));
+          config.resyncInterval(), config.deniedRetry(), clock, random, metrics, nodeFieldSelector));
     }
 
     Optional<SecretSink> secrets = secretSink;

@@ -90,10 +90,10 @@ class AgentConfigTest {
         "ROTOR_AGENT_FILE_IDENTITIES", "spiffe://Rotor.local/x=/tmp;nonsense",
         "ROTOR_AGENT_RETRY_MAX_DELAY", "soon",
         "ROTOR_AGENT_KUBERNETES", "off",
-        "ROTOR_AGENT_COLOUR", "blue");
+        "ROTOR_AGENT_NAMESPACE", "rotor-system");
     assertThatThrownBy(() -> AgentConfig.load(new String[0], env))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("unknown configuration key ROTOR_AGENT_COLOUR")
+        .hasMessageNotContaining("ROTOR_AGENT_NAMESPACE")
         .hasMessageContaining("ROTOR_AGENT_SERVER must be an https URL")
         .hasMessageContaining("ROTOR_AGENT_CA_BUNDLE is required")
         .hasMessageContaining("ROTOR_AGENT_METRICS_PORT must be a port number")
@@ -101,6 +101,14 @@ class AgentConfigTest {
         .hasMessageContaining("upper-case trust domain")
         .hasMessageContaining("ROTOR_AGENT_RETRY_MAX_DELAY: not a duration")
         .hasMessageContaining("outside Kubernetes set ROTOR_AGENT_JOIN_TOKEN");
+  }
+
+  @Test
+  void anUnknownKeyInTheFileIsAnError() throws Exception {
+    Path yaml = dir.resolve("agent.yaml");
+    Files.writeString(yaml, "colour: blue\n");
+    assertThatThrownBy(() -> AgentConfig.load(new String[] {"--config=" + yaml}, env()))
+        .hasMessageContaining("unknown configuration key colour");
   }
 
   @Test

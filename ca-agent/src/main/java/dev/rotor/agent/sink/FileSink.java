@@ -111,9 +111,9 @@ public final class FileSink implements AutoCloseable {
         }
       }
     } catch (ApiError e) {
-      if (e.kind() == ApiError.Kind.FORBIDDEN) {
-        events.workloadRenewal("denied");
-        log.warn("the server refused identity={} for this node (403 {}); asking again in {}", id, e.problemType(), deniedRetry);
+      if (e.kind() == ApiError.Kind.FORBIDDEN || e.kind() == ApiError.Kind.REJECTED) {
+        events.workloadRenewal(e.kind() == ApiError.Kind.FORBIDDEN ? "denied" : "rejected");
+        log.warn("the server refused identity={} for this node ({}); asking again in {}", id, e.getMessage(), deniedRetry);
         queue.addAfter(id, deniedRetry);
       } else {
         events.workloadRenewal("failed");

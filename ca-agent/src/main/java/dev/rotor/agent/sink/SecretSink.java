@@ -78,6 +78,7 @@ public final class SecretSink implements AutoCloseable {
   private final RandomGenerator random;
   private final SinkEvents events;
   private final WorkQueue queue;
+  private final boolean nodeFieldSelector;
   /** pod namespace/name → "namespace/serviceaccount" of the pods on this node. */
   private final Map<String, String> podIdentities = new ConcurrentHashMap<>();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
@@ -86,8 +87,9 @@ public final class SecretSink implements AutoCloseable {
 
   public SecretSink(KubernetesClient kubernetes, String node, WorkloadSigner signer, Supplier<Optional<TrustBundle>> bundle,
       RenewalPolicy policy, Backoff backoff, Duration resync, Duration deniedRetry, Clock clock, RandomGenerator random,
-      SinkEvents events) {
+      SinkEvents events, boolean nodeFieldSelector) {
     this.kubernetes = kubernetes;
+    this.nodeFieldSelector = nodeFieldSelector;
     this.node = node;
     this.issuer = new WorkloadIssuer(signer);
     this.bundle = bundle;
@@ -101,12 +103,23 @@ public final class SecretSink implements AutoCloseable {
     this.queue = new WorkQueue("rotor-agent-secret-sink", this::sync);
   }
 
-  /** Starts the informers (pods first, so the first Secret events find the node's workloads). */
+  /**
+   * Starts the informers (pods first, so the first Secret events find the node's workloads).
+   *
+   * <p>The pod watch asks the API server for this node's pods only ({@code fieldSelector
+   * spec.nodeName=<node>}), so a node's agent does not receive the whole cluster's pods. fabric8's
+   * mock server cannot evaluate that selector (it matches only metadata.name and
+   * metadata.namespace and returns nothing for other fields), so tests construct the sink with
+   * {@code nodeFieldSelector = false}; the event handler checks {@code spec.nodeName} either way.
+   */
   public synchronized void start() {
     if (pods != null) {
       return;
     }
-    pods = kubernetes.pods().inAnyNamespace().withField("spec.nodeName", node).inform(new ResourceEventHandler<>() {
+    var podQuery = nodeFieldSelector
+        ? kubernetes.pods().inAnyNamespace().withField("spec.nodeName", node)
+        : kubernetes.pods().inAnyNamespace();
+    pods = podQuery.inform(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
         podChanged(pod, false);
@@ -163,7 +176,9 @@ public final class SecretSink implements AutoCloseable {
     }
     String podKey = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    boolean active = !deleted && !"Succeeded".equals(phase) && !"Failed".equals(phase);
+    // The server's rule (PodPolicy): Running, Pending or not yet reported, and not being deleted.
+    boolean active = !deleted && pod.getMetadata().getDeletionTimestamp() == null
+        && (phase == null || "Running".equals(phase) || "Pending".equals(phase));
     String sa = pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName();
     String identity = pod.getMetadata().getNamespace() + "/" + sa;
     String before = active ? podIdentities.put(podKey, identity) : podIdentities.remove(podKey);
@@ -211,6 +226,9 @@ public final class SecretSink implements AutoCloseable {
     }
     Workload w = secret == null ? null : workload(secret);
     if (w == null || !runsOnNode(w)) {
+      if (w != null) {
+        log.debug("not managing secret={}: no pod of {} on node={}", key, w.spiffeId(), node);
+      }
       queue.forget(key);
       failures.remove(key);
       events.certificateReleased(target(key));
@@ -234,10 +252,11 @@ public final class SecretSink implements AutoCloseable {
         try {
           fresh = issuer.issue(w.wanted(), w.ttl());
         } catch (ApiError e) {
-          if (e.kind() == ApiError.Kind.FORBIDDEN) {
-            events.workloadRenewal("denied");
-            log.warn("the server refused identity={} for secret={} on node={} (403 {}); asking again in {}",
-                w.spiffeId(), key, node, e.problemType(), deniedRetry);
+          if (e.kind() == ApiError.Kind.FORBIDDEN || e.kind() == ApiError.Kind.REJECTED) {
+            // Asking again at once would get the same answer: wait, or for the pod or the Secret to change.
+            events.workloadRenewal(e.kind() == ApiError.Kind.FORBIDDEN ? "denied" : "rejected");
+            log.warn("the server refused identity={} for secret={} on node={} ({}); asking again in {} or when the "
+                + "Secret or the node's pods change", w.spiffeId(), key, node, e.getMessage(), deniedRetry);
             queue.addAfter(key, deniedRetry);
           } else {
             events.workloadRenewal("failed");

@@ -5,7 +5,7 @@ import java.time.Instant;
 /** What the sinks report (metrics and health are its implementation). */
 public interface SinkEvents {
 
-  /** A workload renewal attempt; {@code outcome}: {@code issued}, {@code failed}, {@code denied}. */
+  /** A workload renewal attempt; {@code outcome}: {@code issued}, {@code failed} (retried with backoff), {@code denied} (403), {@code rejected} (other 4xx). */
   void workloadRenewal(String outcome);
 
   /** A Secret write; {@code outcome}: {@code written}, {@code conflict}, {@code failed}. */

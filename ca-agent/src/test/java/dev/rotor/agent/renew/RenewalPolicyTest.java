@@ -10,7 +10,7 @@ class RenewalPolicyTest {
 
   private static final Instant NB = Instant.parse("2026-11-24T01:00:00Z");
   private static final Instant NA = NB.plus(Duration.ofMinutes(15));
-  private final RenewalPolicy p = RenewalPolicy.HALF_LIFE;
+  private final RenewalPolicy p = new RenewalPolicy(0.5, 0.1, Duration.ZERO);
 
   @Test
   void renewalPointIsHalfLife() {
@@ -32,6 +32,20 @@ class RenewalPolicyTest {
     assertThat(p.isDue(NB.plusSeconds(449), NB, NA)).isFalse();
     assertThat(p.isDue(NB.plusSeconds(450), NB, NA)).isTrue();
     assertThat(p.isDue(NA.plusSeconds(1), NB, NA)).isTrue();
+  }
+
+  @Test
+  void theServersBackdatingDoesNotCountAsLifetime() {
+    // Issued at NB + 30 s for 15 minutes: half-life is 7.5 minutes after issuance.
+    Instant issued = NB.plusSeconds(30);
+    Instant notAfter = issued.plus(Duration.ofMinutes(15));
+    assertThat(RenewalPolicy.HALF_LIFE.renewalPoint(NB, notAfter)).isEqualTo(issued.plusSeconds(450));
+    // A 20-second certificate is not due the moment it is issued (it would be with notBefore as the start).
+    Instant shortAfter = issued.plusSeconds(20);
+    assertThat(RenewalPolicy.HALF_LIFE.isDue(issued.plusSeconds(1), NB, shortAfter)).isFalse();
+    assertThat(RenewalPolicy.HALF_LIFE.renewalPoint(NB, shortAfter)).isEqualTo(issued.plusSeconds(10));
+    // A validity shorter than the backdate falls back to notBefore rather than a start after notAfter.
+    assertThat(RenewalPolicy.HALF_LIFE.renewalPoint(NB, NB.plusSeconds(20))).isEqualTo(NB.plusSeconds(10));
   }
 
   @Test

@@ -43,7 +43,7 @@ class CertificateCheckTest {
   }
 
   private static Verdict at(Stored s, Instant now) {
-    return CertificateCheck.assess(s, WANTED, bundle, now, RenewalPolicy.HALF_LIFE).verdict();
+    return CertificateCheck.assess(s, WANTED, bundle, now, new RenewalPolicy(0.5, 0.1, java.time.Duration.ZERO)).verdict();
   }
 
   private static Verdict now(Stored s) {
