@@ -239,6 +239,55 @@ final class Cluster implements AutoCloseable {
     return client.secrets().inNamespace(ns).withName(name).get();
   }
 
+  /** Every version of one Secret as the API server announced it, with the moment it was seen. */
+  record Version(java.time.Instant seen, Secret secret) {
+    String serial() {
+      return secret.getMetadata().getAnnotations() == null ? null : secret.getMetadata().getAnnotations().get(SecretSink.SERIAL);
+    }
+  }
+
+  /** Records every version of the Secret (a watch, so no write between two polls is missed) until closed. */
+  final class Versions implements AutoCloseable {
+    private final List<Version> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final io.fabric8.kubernetes.client.Watch watch;
+
+    Versions(String ns, String name) {
+      watch = client.secrets().inNamespace(ns).withName(name).watch(new io.fabric8.kubernetes.client.Watcher<>() {
+        @Override
+        public void eventReceived(Action action, Secret resource) {
+          seen.add(new Version(java.time.Instant.now(), resource));
+        }
+
+        @Override
+        public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+      });
+    }
+
+    List<Version> all() {
+      return List.copyOf(seen);
+    }
+
+    /** The versions that brought a new certificate, in order. */
+    List<Version> landed() {
+      List<Version> out = new ArrayList<>();
+      for (Version v : seen) {
+        if (v.serial() != null && (out.isEmpty() || !out.get(out.size() - 1).serial().equals(v.serial()))) {
+          out.add(v);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      watch.close();
+    }
+  }
+
+  Versions watch(String ns, String name) {
+    return new Versions(ns, name);
+  }
+
   static Map<String, String> identity(String ns, String sa) {
     return Map.of(SecretSink.IDENTITY, "spiffe://" + TD + "/ns/" + ns + "/sa/" + sa);
   }
