@@ -64,6 +64,9 @@ final class Cluster implements AutoCloseable {
     return l;
   }
 
+  /** ServiceAccount tokens the fake TokenReview accepts: token → review status. */
+  private static final Map<String, Map<String, Object>> REVIEWS = new java.util.concurrent.ConcurrentHashMap<>();
+
   final KubernetesMockServer kube;
   final KubernetesClient client;
   final Path tmp;
@@ -91,6 +94,17 @@ final class Cluster implements AutoCloseable {
     KubernetesMockServer kube =
         new KubernetesMockServer(new Context(), new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
     kube.init();
+    // TokenReview as the API server answers it, for the tokens a test allowed (the rest: not authenticated).
+    kube.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, req -> {
+      io.fabric8.kubernetes.api.model.authentication.TokenReview in = io.fabric8.kubernetes.client.utils.Serialization
+          .unmarshal(req.getBody().readUtf8(), io.fabric8.kubernetes.api.model.authentication.TokenReview.class);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("apiVersion", "authentication.k8s.io/v1");
+      out.put("kind", "TokenReview");
+      out.put("spec", Map.of("token", in.getSpec().getToken()));
+      out.put("status", REVIEWS.getOrDefault(in.getSpec().getToken(), Map.of("authenticated", false, "error", "invalid bearer token")));
+      return out;
+    }).always();
     KubernetesClient client = kube.createClient();
     Path tmp = Files.createTempDirectory("rotor-agent-it-");
     Map<String, Object> s = new LinkedHashMap<>();
@@ -199,6 +213,23 @@ final class Cluster implements AutoCloseable {
     m.put("ROTOR_AGENT_RETRY_MAX_DELAY", "2s");
     m.put("ROTOR_AGENT_REQUEST_TIMEOUT", "5s");
     return m;
+  }
+
+  /**
+   * Makes the fake TokenReview accept {@code token} as the projected token (audience rotor) of the
+   * agent ServiceAccount rotor-system/rotor-agent running on {@code node}.
+   */
+  static void acceptServiceAccountToken(String token, String node) {
+    REVIEWS.put(token, Map.of(
+        "authenticated", true,
+        "audiences", List.of("rotor"),
+        "user", Map.of("username", "system:serviceaccount:rotor-system:rotor-agent", "uid", "uid-" + token,
+            "extra", Map.of("authentication.kubernetes.io/node-name", List.of(node)))));
+  }
+
+  /** The fake TokenReview no longer accepts {@code token} (expired). */
+  static void expireServiceAccountToken(String token) {
+    REVIEWS.remove(token);
   }
 
   /** Starts an agent that manages Secrets through the mock's client. */
