@@ -95,6 +95,9 @@ public final class AgentMetrics implements SinkEvents, AgentRotator.Events {
   }
 
   private Counter counter(String name, String... tags) {
-    return Counter.builder(name).tags(tags).register(registry);
+    String description = name.equals(RENEWALS)
+        ? "certificate renewal attempts by kind (agent, workload) and outcome"
+        : "Secret updates by outcome (written, conflict: stale resourceVersion, failed)";
+    return Counter.builder(name).description(description).tags(tags).register(registry);
   }
 }

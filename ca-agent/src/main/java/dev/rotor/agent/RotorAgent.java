@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +106,9 @@ public final class RotorAgent implements AutoCloseable {
     AgentRotator rotator = new AgentRotator(api, config.attestation(), new FileCredentialStore(config.dataDir()),
         RenewalPolicy.HALF_LIFE, backoff, clock, random, metrics, config.node());
 
-    java.util.function.Supplier<Optional<TrustBundle>> bundle = () -> rotator.current().map(Credentials::bundle);
+    // Sinks work once the agent holds a certificate, against the newest bundle the server sent.
+    java.util.function.Supplier<Optional<TrustBundle>> bundle =
+        () -> rotator.current().isPresent() ? api.currentBundle() : Optional.empty();
     Optional<FileSink> fileSink = config.fileIdentities().isEmpty() ? Optional.empty()
         : Optional.of(new FileSink(config.fileIdentities(), api::signWorkload, bundle, RenewalPolicy.HALF_LIFE, backoff,
             config.deniedRetry(), clock, random, metrics));
@@ -129,19 +130,18 @@ public final class RotorAgent implements AutoCloseable {
     AgentEndpoint endpoint = new AgentEndpoint(config.bind(), config.metricsPort(), registry, metrics::expired);
     RotorAgent agent = new RotorAgent(api, rotator, fileSink, secretSink, endpoint, metrics, owned);
 
-    // Each new agent certificate: record its expiry; when the trust bundle changed (the first one
-    // included), every sink re-checks everything, so ca.crt and bundle.pem follow a CA rotation.
-    AtomicReference<TrustBundle> lastBundle = new AtomicReference<>();
+    // Each new agent certificate: record its expiry; the first one lets the sinks start work.
     rotator.subscribe(c -> {
       metrics.certificateHeld(AgentMetrics.AGENT_TARGET, c.spiffeId().orElse("?"), c.notAfter());
-      TrustBundle previous = lastBundle.getAndSet(c.bundle());
-      if (!c.bundle().sameAs(previous)) {
-        if (previous != null) {
-          log.info("trust bundle changed; re-checking every managed certificate");
-        }
-        fileSink.ifPresent(FileSink::syncAll);
-        secrets.ifPresent(SecretSink::syncAll);
-      }
+      fileSink.ifPresent(FileSink::syncAll);
+      secrets.ifPresent(SecretSink::syncAll);
+    });
+    // A changed trust bundle (CA rotation): every sink re-checks everything, so ca.crt and
+    // bundle.pem follow, and certificates from a CA no longer trusted are replaced.
+    api.onBundleChange(b -> {
+      log.info("trust bundle changed anchors={}; re-checking every managed certificate", b.anchors().size());
+      fileSink.ifPresent(FileSink::syncAll);
+      secrets.ifPresent(SecretSink::syncAll);
     });
     secretSink.ifPresent(SecretSink::start);
     rotator.start();

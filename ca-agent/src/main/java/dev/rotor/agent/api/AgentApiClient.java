@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -36,6 +37,11 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * certificate changes and closes the previous one. The server is trusted through the bootstrap
  * anchors (the CA bundle file the agent was configured with) plus the bundle of the current
  * credentials, so a CA rotation published in the bundle does not cut the agent off.
+ *
+ * <p>Every response that carries the trust bundle (attestation, renewal, workload signing,
+ * {@code GET /agent/v1/bundle}) updates {@link #currentBundle()}; listeners hear of each change.
+ * Sinks write and check against that one bundle, so a workload certificate signed by a CA that the
+ * agent's own (older) credentials do not know yet is never judged untrusted in a loop.
  */
 public final class AgentApiClient implements AutoCloseable {
 
@@ -48,6 +54,10 @@ public final class AgentApiClient implements AutoCloseable {
   private final Clock clock;
   private final HttpClient anonymous;
   private volatile Session session;
+  private final java.util.concurrent.atomic.AtomicReference<TrustBundle> latestBundle =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private final List<java.util.function.Consumer<TrustBundle>> bundleListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private record Session(Credentials credentials, HttpClient http) {}
 
@@ -76,6 +86,28 @@ public final class AgentApiClient implements AutoCloseable {
     session = new Session(credentials, newHttpClient(credentials));
     if (old != null) {
       old.http().shutdown();
+    }
+    if (latestBundle.get() == null) {
+      observe(credentials.bundle());
+    }
+  }
+
+  /** The newest trust bundle the server sent, if any. */
+  public Optional<TrustBundle> currentBundle() {
+    return Optional.ofNullable(latestBundle.get());
+  }
+
+  /** Calls {@code listener} with every bundle that differs from the one before it (not the first; on the receiving thread). */
+  public void onBundleChange(java.util.function.Consumer<TrustBundle> listener) {
+    bundleListeners.add(listener);
+  }
+
+  private void observe(TrustBundle bundle) {
+    TrustBundle old = latestBundle.getAndSet(bundle);
+    if (old != null && !bundle.sameAs(old)) {
+      for (var l : bundleListeners) {
+        l.accept(bundle);
+      }
     }
   }
 
@@ -116,7 +148,9 @@ public final class AgentApiClient implements AutoCloseable {
       throw problem(r.statusCode(), json);
     }
     try {
-      return TrustBundle.parse(json.path("bundle").asText(""));
+      TrustBundle b = TrustBundle.parse(json.path("bundle").asText(""));
+      observe(b);
+      return b;
     } catch (PkiException e) {
       throw new ApiError(ApiError.Kind.UNAVAILABLE, r.statusCode(), null, "the server's bundle does not parse: " + e.getMessage(), null);
     }
@@ -145,7 +179,9 @@ public final class AgentApiClient implements AutoCloseable {
       throw problem(r.statusCode(), json);
     }
     try {
-      return Issued.fromJson(json, clock.instant());
+      Issued issued = Issued.fromJson(json, clock.instant());
+      observe(issued.bundle());
+      return issued;
     } catch (PkiException e) {
       // A response we cannot use is the server's fault; treat like an outage and retry later.
       throw new ApiError(ApiError.Kind.UNAVAILABLE, r.statusCode(), null, "unusable certificate response: " + e.getMessage(), null);

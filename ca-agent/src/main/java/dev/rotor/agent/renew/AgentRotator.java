@@ -120,6 +120,11 @@ public final class AgentRotator implements AutoCloseable {
             stored.get().spiffeId().orElse("?"), stored.get().serial(), stored.get().notAfter());
         events.agentRenewal("reused");
         publish(stored.get(), false);
+        try {
+          api.bundle(); // the stored bundle may predate a CA rotation
+        } catch (ApiError e) {
+          log.info("cannot refresh the trust bundle yet ({}); using the stored one", e.getMessage());
+        }
       } else if (stored.isPresent()) {
         log.info("stored agent certificate is expired or for another node; attesting");
       }
