@@ -217,6 +217,16 @@ public final class SecretSink implements AutoCloseable {
       return; // not attested yet; syncAll() runs with the first credentials
     }
     String[] nsName = key.split("/", 2);
+    // Decide from the informer's copy whether this node has any business with the Secret, so the
+    // resync of a cluster's worth of Secrets costs no API calls; then read the latest version.
+    Secret cached = secrets == null ? null : secrets.getStore().getByKey(key);
+    Workload candidate = cached == null ? null : workload(cached);
+    if (cached != null && (candidate == null || !runsOnNode(candidate))) {
+      queue.forget(key);
+      failures.remove(key);
+      events.certificateReleased(target(key));
+      return;
+    }
     Secret secret;
     try {
       secret = kubernetes.secrets().inNamespace(nsName[0]).withName(nsName[1]).get();
