@@ -16,6 +16,9 @@ import java.util.List;
 public record Issued(String spiffeId, String serial, String chainPem, List<X509Certificate> chain,
     TrustBundle bundle, Instant notBefore, Instant notAfter) {
 
+  /** How far in the future a returned certificate's notBefore may lie (clocks disagree a little). */
+  static final java.time.Duration MAX_CLOCK_SKEW = java.time.Duration.ofMinutes(5);
+
   public Issued {
     chain = List.copyOf(chain);
   }
@@ -30,9 +33,17 @@ public record Issued(String spiffeId, String serial, String chainPem, List<X509C
     List<X509Certificate> chain = Pem.parseCertificates(chainPem);
     TrustBundle bundle = TrustBundle.parse(text(body, "bundle"));
     X509Certificate leaf = chain.get(0);
-    // Never hand a sink a certificate that is already useless (linkerd's "certificate already expired").
+    // Never hand a sink a certificate that is useless (linkerd's "certificate already expired"),
+    // not yet valid beyond any clock skew, or that does not chain to the bundle sent with it.
     if (!now.isBefore(leaf.getNotAfter().toInstant())) {
       throw new PkiException(PkiException.Problem.MALFORMED, "the server returned an expired certificate");
+    }
+    if (leaf.getNotBefore().toInstant().isAfter(now.plus(MAX_CLOCK_SKEW))) {
+      throw new PkiException(PkiException.Problem.MALFORMED, "the server returned a certificate valid only from "
+          + leaf.getNotBefore().toInstant() + " (clock skew?)");
+    }
+    if (!bundle.validates(chain, now.isBefore(leaf.getNotBefore().toInstant()) ? leaf.getNotBefore().toInstant() : now)) {
+      throw new PkiException(PkiException.Problem.MALFORMED, "the returned chain does not validate to the returned trust bundle");
     }
     return new Issued(text(body, "spiffeId"), text(body, "serial"), chainPem, chain, bundle,
         leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());

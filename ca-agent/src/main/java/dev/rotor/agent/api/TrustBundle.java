@@ -37,6 +37,39 @@ public record TrustBundle(String pem, List<X509Certificate> anchors) {
     return sb.toString();
   }
 
+  /**
+   * Whether {@code chain} (leaf first) validates to one of these anchors at {@code now}: PKIX
+   * path validation, signatures, validity periods and CA constraints (name constraints included),
+   * without revocation checking.
+   */
+  public boolean validates(List<X509Certificate> chain, java.time.Instant now) {
+    try {
+      java.util.Set<java.security.cert.TrustAnchor> set = new java.util.HashSet<>();
+      for (X509Certificate a : anchors) {
+        set.add(new java.security.cert.TrustAnchor(a, null));
+      }
+      // The path excludes its anchor: stop at the first certificate that is itself in the bundle.
+      List<X509Certificate> path = new java.util.ArrayList<>();
+      for (X509Certificate c : chain) {
+        if (anchors.contains(c)) {
+          break;
+        }
+        path.add(c);
+      }
+      if (path.isEmpty()) {
+        return false;
+      }
+      java.security.cert.PKIXParameters params = new java.security.cert.PKIXParameters(set);
+      params.setRevocationEnabled(false);
+      params.setDate(java.util.Date.from(now));
+      java.security.cert.CertPathValidator.getInstance("PKIX")
+          .validate(java.security.cert.CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+      return true;
+    } catch (java.security.GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Whether both hold the same certificates in the same order. */
   public boolean sameAs(TrustBundle other) {
     return other != null && canonicalPem().equals(other.canonicalPem());

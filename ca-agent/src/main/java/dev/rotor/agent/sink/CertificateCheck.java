@@ -7,15 +7,8 @@ import dev.rotor.pki.Pem;
 import dev.rotor.pki.PkiException;
 import dev.rotor.pki.PrivateKeys;
 import java.security.PrivateKey;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Date;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -126,32 +119,9 @@ public final class CertificateCheck {
     return new Assessment(Verdict.FRESH, "valid until " + notAfter, leaf);
   }
 
-  /** Whether {@code chain} (leaf first) validates to one of the bundle's anchors at {@code now} (PKIX, no revocation check). */
+  /** Whether {@code chain} (leaf first) validates to one of the bundle's anchors at {@code now}. */
   public static boolean chainsTo(List<X509Certificate> chain, TrustBundle bundle, Instant now) {
-    try {
-      Set<TrustAnchor> anchors = new HashSet<>();
-      for (X509Certificate a : bundle.anchors()) {
-        anchors.add(new TrustAnchor(a, null));
-      }
-      // The path excludes its anchor: stop at the first certificate that is itself in the bundle.
-      List<X509Certificate> path = new ArrayList<>();
-      for (X509Certificate c : chain) {
-        if (bundle.anchors().contains(c)) {
-          break;
-        }
-        path.add(c);
-      }
-      if (path.isEmpty()) {
-        return false;
-      }
-      PKIXParameters params = new PKIXParameters(anchors);
-      params.setRevocationEnabled(false);
-      params.setDate(Date.from(now));
-      CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
-      return true;
-    } catch (Exception e) {
-      return false;
-    }
+    return bundle.validates(chain, now);
   }
 
   private static Set<String> dnsNames(X509Certificate cert) {
