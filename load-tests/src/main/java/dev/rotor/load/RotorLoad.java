@@ -20,6 +20,7 @@ public final class RotorLoad {
       commands:
         issue     closed-loop load on POST /api/v1/certificates (rotor-load issue --help)
         ceiling   only the ECDSA P-256 sign/verify ceiling of this machine, no server needed
+        proxy     the agent's mTLS data-plane proxy against nginx, with ab (rotor-load proxy --help)
       """;
 
   private RotorLoad() {}
@@ -52,6 +53,9 @@ public final class RotorLoad {
         return 1;
       }
     }
+    if (args[0].equals("proxy")) {
+      return proxy(Arrays.copyOfRange(args, 1, args.length), out, err, env);
+    }
     if (!args[0].equals("issue")) {
       err.println("rotor-load: unknown command '" + args[0] + "'");
       err.print(USAGE);
@@ -74,6 +78,27 @@ public final class RotorLoad {
       return new IssueCommand(options, out).run();
     } catch (Exception e) {
       err.println("rotor-load issue: " + describe(e));
+      return 1;
+    }
+  }
+
+  private static int proxy(String[] rest, PrintStream out, PrintStream err, Function<String, String> env) {
+    if (Arrays.stream(rest).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print(ProxyBench.USAGE);
+      return 0;
+    }
+    ProxyBench.Options options;
+    try {
+      options = ProxyBench.Options.parse(rest, env);
+    } catch (UsageException e) {
+      err.println("rotor-load proxy: " + e.getMessage());
+      err.println("(rotor-load proxy --help lists the options)");
+      return 2;
+    }
+    try {
+      return new ProxyBench(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load proxy: " + describe(e));
       return 1;
     }
   }

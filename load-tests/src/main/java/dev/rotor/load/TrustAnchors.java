@@ -92,6 +92,14 @@ record TrustAnchors(List<X509Certificate> certificates, byte[] pem) {
     return tls;
   }
 
+  /** Trust managers accepting only these anchors. */
+  javax.net.ssl.TrustManager[] sslContextTrustManagers() throws GeneralSecurityException, IOException {
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(keyStore());
+    return tmf.getTrustManagers();
+  }
+
   /** A JSSE context trusting only these anchors, for the JDK HttpClient. */
   SSLContext sslContext() throws GeneralSecurityException, IOException {
     TrustManagerFactory tmf =
