@@ -31,7 +31,7 @@ class OutageIT {
 
   @Test
   void certificatesStayValidDuringAnOutageAndRenewAfterItWithoutRestart() throws Exception {
-    Duration ttl = Duration.ofSeconds(20);
+    Duration ttl = Duration.ofSeconds(30);
     cluster = Cluster.start(Map.of("profiles",
         Map.of("workload", Map.of("minTtl", "10s", "defaultTtl", ttl.toSeconds() + "s", "maxTtl", "60s"))), true);
     List<X509Certificate> bundle = cluster.bundle();
