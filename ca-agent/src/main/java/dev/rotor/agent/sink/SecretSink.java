@@ -321,17 +321,23 @@ public final class SecretSink implements AutoCloseable {
         retry(key, "cannot re-read the Secret after a conflict: " + e.getMessage());
         return;
       }
-      if (base == null || workload(base) == null) {
+      Workload now = base == null ? null : workload(base);
+      if (now == null) {
         log.info("secret gone or no longer annotated after a conflict secret={}", key);
         return;
       }
-      CertificateCheck.Assessment now = CertificateCheck.assess(stored(base), w.wanted(), bundle, clock.instant(), policy);
-      if (!now.verdict().needsNewCertificate()) {
+      if (!now.wanted().equals(w.wanted())) {
+        // The annotations changed under us: what we hold is for the old request. Start over.
+        queue.add(key);
+        return;
+      }
+      CertificateCheck.Assessment latest = CertificateCheck.assess(stored(base), w.wanted(), bundle, clock.instant(), policy);
+      if (!latest.verdict().needsNewCertificate()) {
         if (fresh != null) {
           log.info("secret already renewed by another writer secret={} serial={}; dropping ours", key,
-              now.leaf().getSerialNumber().toString(16));
+              latest.leaf().getSerialNumber().toString(16));
         }
-        if (now.verdict() == CertificateCheck.Verdict.BUNDLE_OUTDATED && fresh == null) {
+        if (latest.verdict() == CertificateCheck.Verdict.BUNDLE_OUTDATED && fresh == null) {
           continue; // still only the bundle to write, against the new version
         }
         queue.add(key);
