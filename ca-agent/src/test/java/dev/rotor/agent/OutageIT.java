@@ -78,5 +78,23 @@ class OutageIT {
       }
       assertThat(agent.credentials()).isPresent();
     }
+
+    // A longer outage: a 10-second certificate expires while the CA is away. /healthz fails and
+    // names it, the Secret keeps the (expired) pair rather than being blanked, and once the CA is
+    // back the agent replaces it and /healthz recovers.
+    Map<String, String> shortLived = new java.util.LinkedHashMap<>(identity("pay", "gw"));
+    shortLived.put(SecretSink.TTL, "10s");
+    cluster.secret("pay", "gw-short-tls", shortLived);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Cluster.data(cluster.get("pay", "gw-short-tls"), SecretSink.TLS_CRT) != null);
+    Secret shortFirst = cluster.get("pay", "gw-short-tls");
+    cluster.stopServer();
+    await().atMost(Duration.ofSeconds(20)).until(() -> Cluster.scrape(agent, "/healthz").statusCode() == 503);
+    assertThat(Cluster.scrape(agent, "/healthz").body()).contains("secret:pay/gw-short-tls");
+    Secret during = cluster.get("pay", "gw-short-tls");
+    assertThat(Cluster.data(during, SecretSink.TLS_CRT)).isEqualTo(Cluster.data(shortFirst, SecretSink.TLS_CRT));
+    assertThat(Cluster.data(during, SecretSink.TLS_KEY)).isEqualTo(Cluster.data(shortFirst, SecretSink.TLS_KEY));
+    cluster.startServer();
+    await().atMost(Duration.ofSeconds(20)).until(() -> Cluster.scrape(agent, "/healthz").statusCode() == 200);
+    Pairs.assertSecretHolds(cluster.get("pay", "gw-short-tls"), id, Pem.parseCertificates(cluster.bundlePem()));
   }
 }
