@@ -3,6 +3,7 @@ package dev.rotor.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.rotor.agent.attest.Attestation;
+import dev.rotor.agent.proxy.ProxyConfig;
 import dev.rotor.pki.PkiException;
 import dev.rotor.pki.SpiffeId;
 import java.io.IOException;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * @param dataDir the agent's own key, certificate and bundle
  * @param fileIdentities SPIFFE ID → directory for the file sink
  * @param kubernetes whether to manage Secrets through the in-cluster (or kubeconfig) API
+ * @param proxy the data-plane proxy's listeners (the YAML {@code proxy:} section; none by default)
  */
 public record AgentConfig(
     URI server,
@@ -52,7 +54,8 @@ public record AgentConfig(
     Duration retryInitialDelay,
     Duration retryMaxDelay,
     Duration deniedRetry,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    ProxyConfig proxy) {
 
   /** Every key, in its environment spelling, with its meaning and default (the README's table). */
   public static final Map<String, String> KEYS = keys();
@@ -87,6 +90,9 @@ public record AgentConfig(
    */
   public static AgentConfig load(String[] args, Map<String, String> env) {
     Map<String, Object> values = new LinkedHashMap<>();
+    if (args.length == 0 && env.get("ROTOR_AGENT_CONFIG") != null && !env.get("ROTOR_AGENT_CONFIG").isBlank()) {
+      values.putAll(readYaml(Path.of(env.get("ROTOR_AGENT_CONFIG"))));
+    }
     for (int i = 0; i < args.length; i++) {
       String file;
       if (args[i].equals("--config") && i + 1 < args.length) {
@@ -100,7 +106,7 @@ public record AgentConfig(
     }
     List<String> known = KEYS.keySet().stream().map(AgentConfig::normalize).toList();
     for (Map.Entry<String, String> e : env.entrySet()) {
-      if (!e.getKey().startsWith("ROTOR_AGENT_")) {
+      if (!e.getKey().startsWith("ROTOR_AGENT_") || e.getKey().equals("ROTOR_AGENT_CONFIG")) {
         continue;
       }
       if (known.contains(normalize(e.getKey()))) {
@@ -144,8 +150,17 @@ public record AgentConfig(
     List<String> problems = new ArrayList<>();
     Map<String, Object> v = new LinkedHashMap<>();
     List<String> known = KEYS.keySet().stream().map(AgentConfig::normalize).toList();
+    Object proxySection = null;
+    for (Map.Entry<String, ?> e : raw.entrySet()) {
+      if (normalize(e.getKey()).equals("proxy")) {
+        proxySection = e.getValue();
+      }
+    }
     raw.forEach((k, val) -> {
       String n = normalize(k);
+      if (n.equals("proxy")) {
+        return; // the proxy section, parsed below
+      }
       if (!known.contains(n)) {
         problems.add("unknown configuration key " + k);
       } else if (val != null && !val.toString().isBlank()) {
@@ -215,12 +230,18 @@ public record AgentConfig(
     }
     Duration denied = duration(v, "deniedretry", Duration.ofSeconds(60), problems);
     Duration timeout = duration(v, "requesttimeout", Duration.ofSeconds(10), problems);
+    ProxyConfig proxy = ProxyConfig.NONE;
+    try {
+      proxy = ProxyConfig.parse(proxySection);
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
 
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid agent configuration:\n  - " + String.join("\n  - ", problems));
     }
     return new AgentConfig(server, caBundle, node, attestation, Path.of(string(v, "datadir").orElse("./agent-data")),
-        files, metricsPort, string(v, "bind").orElse("0.0.0.0"), kubernetes, resync, initial, max, denied, timeout);
+        files, metricsPort, string(v, "bind").orElse("0.0.0.0"), kubernetes, resync, initial, max, denied, timeout, proxy);
   }
 
   private static Map<String, Path> fileIdentities(Object value, List<String> problems) {

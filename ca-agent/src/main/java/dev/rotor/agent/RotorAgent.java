@@ -3,6 +3,12 @@ package dev.rotor.agent;
 import dev.rotor.agent.api.AgentApiClient;
 import dev.rotor.agent.api.Credentials;
 import dev.rotor.agent.api.TrustBundle;
+import dev.rotor.agent.proxy.FileIdentitySource;
+import dev.rotor.agent.proxy.IdentitySource;
+import dev.rotor.agent.proxy.Proxy;
+import dev.rotor.agent.proxy.ProxyMetrics;
+import dev.rotor.agent.proxy.RevocationFollower;
+import dev.rotor.agent.proxy.RevocationSet;
 import dev.rotor.agent.renew.AgentRotator;
 import dev.rotor.agent.renew.Backoff;
 import dev.rotor.agent.renew.RenewalPolicy;
@@ -21,7 +27,9 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.slf4j.Logger;
@@ -42,9 +50,14 @@ public final class RotorAgent implements AutoCloseable {
   private final AgentEndpoint endpoint;
   private final AgentMetrics metrics;
   private final KubernetesClient ownedKubernetes;
+  private final Optional<Proxy> proxy;
+  private final Optional<RevocationFollower> follower;
 
   private RotorAgent(AgentApiClient api, AgentRotator rotator, Optional<FileSink> fileSink,
-      Optional<SecretSink> secretSink, AgentEndpoint endpoint, AgentMetrics metrics, KubernetesClient ownedKubernetes) {
+      Optional<SecretSink> secretSink, AgentEndpoint endpoint, AgentMetrics metrics, KubernetesClient ownedKubernetes,
+      Optional<Proxy> proxy, Optional<RevocationFollower> follower) {
+    this.proxy = proxy;
+    this.follower = follower;
     this.api = api;
     this.rotator = rotator;
     this.fileSink = fileSink;
@@ -109,8 +122,15 @@ public final class RotorAgent implements AutoCloseable {
     // Sinks work once the agent holds a certificate, against the newest bundle the server sent.
     java.util.function.Supplier<Optional<TrustBundle>> bundle =
         () -> rotator.current().isPresent() ? api.currentBundle() : Optional.empty();
-    Optional<FileSink> fileSink = config.fileIdentities().isEmpty() ? Optional.empty()
-        : Optional.of(new FileSink(config.fileIdentities(), api::signWorkload, bundle, RenewalPolicy.HALF_LIFE, backoff,
+    // The proxy's identities are kept fresh like file-sink identities, in directories of the data dir.
+    Map<String, Path> proxyDirs = new LinkedHashMap<>();
+    for (String id : config.proxy().identities()) {
+      proxyDirs.put(id, config.fileIdentities().getOrDefault(id, config.dataDir().resolve("proxy").resolve(directoryName(id))));
+    }
+    Map<String, Path> fileIdentities = new LinkedHashMap<>(config.fileIdentities());
+    fileIdentities.putAll(proxyDirs);
+    Optional<FileSink> fileSink = fileIdentities.isEmpty() ? Optional.empty()
+        : Optional.of(new FileSink(fileIdentities, api::signWorkload, bundle, RenewalPolicy.HALF_LIFE, backoff,
             config.deniedRetry(), clock, random, metrics));
 
     KubernetesClient owned = null;
@@ -128,7 +148,16 @@ public final class RotorAgent implements AutoCloseable {
 
     Optional<SecretSink> secrets = secretSink;
     AgentEndpoint endpoint = new AgentEndpoint(config.bind(), config.metricsPort(), registry, metrics::expired);
-    RotorAgent agent = new RotorAgent(api, rotator, fileSink, secretSink, endpoint, metrics, owned);
+    Optional<Proxy> proxy = Optional.empty();
+    Optional<RevocationFollower> follower = Optional.empty();
+    if (!proxyDirs.isEmpty()) {
+      RevocationSet revoked = new RevocationSet();
+      follower = Optional.of(new RevocationFollower(config.server(), () -> api.mtlsClient().orElse(null), revoked).start());
+      IdentitySource source = new FileIdentitySource(proxyDirs,
+          () -> api.currentBundle().map(TrustBundle::anchors).orElse(List.of()));
+      proxy = Optional.of(new Proxy(config.proxy(), source, revoked, new ProxyMetrics(registry), clock).start());
+    }
+    RotorAgent agent = new RotorAgent(api, rotator, fileSink, secretSink, endpoint, metrics, owned, proxy, follower);
 
     // Each new agent certificate: record its expiry; the first one lets the sinks start work.
     rotator.subscribe(c -> {
@@ -177,8 +206,29 @@ public final class RotorAgent implements AutoCloseable {
     return metrics.expired();
   }
 
+  /** The data-plane proxy, when the configuration has listeners. */
+  public Optional<Proxy> proxy() {
+    return proxy;
+  }
+
+  /** A directory name for a SPIFFE ID: readable, and unique through a short hash. */
+  static String directoryName(String spiffeId) {
+    String readable = spiffeId.replaceFirst("^spiffe://", "").replaceAll("[^A-Za-z0-9._-]", "_");
+    if (readable.length() > 80) {
+      readable = readable.substring(0, 80);
+    }
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(spiffeId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return readable + "-" + java.util.HexFormat.of().formatHex(h, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public void close() {
+    proxy.ifPresent(Proxy::close);
+    follower.ifPresent(RevocationFollower::close);
     rotator.close();
     fileSink.ifPresent(FileSink::close);
     secretSink.ifPresent(SecretSink::close);

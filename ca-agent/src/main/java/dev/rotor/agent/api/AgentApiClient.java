@@ -156,6 +156,12 @@ public final class AgentApiClient implements AutoCloseable {
     }
   }
 
+  /** The keep-alive mTLS client of the current agent certificate, once attested (the proxy's revocation feed uses it). */
+  public Optional<HttpClient> mtlsClient() {
+    Session s = session;
+    return s == null ? Optional.empty() : Optional.of(s.http());
+  }
+
   private HttpClient mtls() throws ApiError {
     Session s = session;
     if (s == null) {
