@@ -12,6 +12,7 @@ public final class Metrics {
   public static final String ISSUANCE_LATENCY = "rotor_issuance_seconds";
   public static final String REVOCATIONS = "rotor_revocations";
   public static final String HTTP_REQUESTS = "rotor_http_requests";
+  public static final String AGENT_REQUESTS = "rotor_agent_requests";
   public static final String SERVER_CERT_RENEWALS = "rotor_server_certificate_renewals";
 
   private final MeterRegistry registry;
@@ -48,6 +49,13 @@ public final class Metrics {
   public void httpRequest(String route, int status) {
     Counter.builder(HTTP_REQUESTS).description("HTTP requests by route and status")
         .tag("route", route).tag("status", Integer.toString(status))
+        .register(registry).increment();
+  }
+
+  /** Counts one agent API request; {@code outcome} is "issued" or the error's problem slug. */
+  public void agentRequest(String endpoint, String outcome) {
+    Counter.builder(AGENT_REQUESTS).description("agent API requests by endpoint and outcome")
+        .tag("endpoint", endpoint).tag("outcome", outcome)
         .register(registry).increment();
   }
 

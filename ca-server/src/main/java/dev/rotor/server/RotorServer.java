@@ -7,6 +7,12 @@ import dev.rotor.pki.NameForm;
 import dev.rotor.pki.NamePolicy;
 import dev.rotor.pki.Profile;
 import dev.rotor.pki.Usage;
+import dev.rotor.server.agent.AgentApi;
+import dev.rotor.server.agent.AgentAuthenticator;
+import dev.rotor.server.agent.KubernetesAttestor;
+import dev.rotor.server.agent.PodPolicy;
+import dev.rotor.server.agent.StaticPolicy;
+import dev.rotor.server.agent.WorkloadPolicy;
 import dev.rotor.server.api.PublicApi;
 import dev.rotor.server.api.RestApi;
 import dev.rotor.server.api.Router;
@@ -22,7 +28,10 @@ import dev.rotor.server.store.Database;
 import dev.rotor.server.store.Journal;
 import dev.rotor.server.store.PgAuditLog;
 import dev.rotor.server.store.PgCertificateStore;
+import dev.rotor.server.store.PgJoinTokenStore;
 import dev.rotor.server.store.PgTokenStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -69,9 +78,13 @@ public final class RotorServer implements AutoCloseable {
   private final ServerCertificate serverCertificate;
   private final Server jetty;
   private final Optional<String> generatedAdminToken;
+  /** What {@link #start} opened, in order; closed in reverse after Jetty stops. */
+  private final List<AutoCloseable> parts;
+  private boolean closed;
 
   private RotorServer(ServerConfig config, Database database, Journal journal, CertificateAuthority ca,
-      ServerCertificate serverCertificate, Server jetty, Optional<String> generatedAdminToken) {
+      ServerCertificate serverCertificate, Server jetty, Optional<String> generatedAdminToken, List<AutoCloseable> parts) {
+    this.parts = List.copyOf(parts);
     this.config = config;
     this.database = database;
     this.journal = journal;
@@ -101,8 +114,29 @@ public final class RotorServer implements AutoCloseable {
     }
   }
 
-  /** Starts everything; on failure, stops what was started and rethrows. */
+  /** Starts everything, with Kubernetes as {@code ROTOR_KUBERNETES} says; on failure, stops what was started and rethrows. */
   public static RotorServer start(ServerConfig requested) throws Exception {
+    KubernetesClient kubernetes = switch (requested.agents().kubernetes()) {
+      case OFF -> null;
+      case ON -> new KubernetesClientBuilder().build();
+      case AUTO -> System.getenv("KUBERNETES_SERVICE_HOST") == null ? null : new KubernetesClientBuilder().build();
+    };
+    try {
+      return start(requested, kubernetes, kubernetes);
+    } catch (Exception | Error e) {
+      if (kubernetes != null) {
+        kubernetes.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Starts everything with the given Kubernetes client (tests: the mock server's), which the caller keeps owning. */
+  public static RotorServer start(ServerConfig requested, KubernetesClient kubernetes) throws Exception {
+    return start(requested, kubernetes, null);
+  }
+
+  private static RotorServer start(ServerConfig requested, KubernetesClient kubernetes, KubernetesClient owned) throws Exception {
     CryptoProviders.installForTls();
     Clock clock = Clock.systemUTC();
     Files.createDirectories(requested.dataDir());
@@ -161,7 +195,25 @@ public final class RotorServer implements AutoCloseable {
       RevocationService revocation = new RevocationService(journal, certificates, crl, metrics);
       OcspService ocsp = new OcspService(ca, certificates, clock, config.crlValidity());
 
+      Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
       Optional<String> generatedToken = bootstrapAdminToken(config, tokens, journal, json);
+
+      List<WorkloadPolicy> policies = new ArrayList<>();
+      Optional<KubernetesAttestor> attestor = Optional.empty();
+      if (kubernetes != null) {
+        PodPolicy pods = new PodPolicy(kubernetes, config.trustDomain()).start();
+        started.add(pods);
+        policies.add(pods);
+        readiness.put("podCache", pods::isSynced);
+        ServerConfig.Agents a = config.agents();
+        attestor = Optional.of(new KubernetesAttestor(kubernetes, a.namespace(), a.serviceAccount(), a.audience()));
+      }
+      if (config.agents().staticPolicy().isPresent()) {
+        policies.add(StaticPolicy.load(config.agents().staticPolicy().get(), config.trustDomain()));
+      }
+      if (owned != null) {
+        started.add(owned::close);
+      }
 
       ServerCertificate serverCertificate = new ServerCertificate(issuance, ca, config.hostnames(), clock, metrics);
       started.add(serverCertificate);
@@ -174,7 +226,6 @@ public final class RotorServer implements AutoCloseable {
       started.add(https::close);
       config = config.withPorts(https.getLocalPort(), http.getLocalPort());
 
-      Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
       readiness.put("database", cached(database::isReachable, Duration.ofSeconds(2)));
       readiness.put("journal", journal::isHealthy);
       readiness.put("serverCertificate", serverCertificate::isValid);
@@ -184,6 +235,8 @@ public final class RotorServer implements AutoCloseable {
 
       Router httpsRouter = new Router(json, metrics);
       rest.register(httpsRouter);
+      new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, config.trustDomain(), clock),
+          attestor, WorkloadPolicy.anyOf(policies), config.trustDomain(), clock, metrics, json).register(httpsRouter);
       publicApi.registerCommon(httpsRouter);
       Router httpRouter = new Router(json, metrics);
       publicApi.registerHttp(httpRouter);
@@ -195,7 +248,7 @@ public final class RotorServer implements AutoCloseable {
       jetty.start();
       log.info("rotor started https={} http={} trustDomain={} crypto={}", https.getLocalPort(), http.getLocalPort(),
           config.trustDomain(), CryptoProviders.signing().getName());
-      return new RotorServer(config, database, journal, ca, serverCertificate, jetty, generatedToken);
+      return new RotorServer(config, database, journal, ca, serverCertificate, jetty, generatedToken, started);
     } catch (Exception | Error e) {
       for (int i = started.size() - 1; i >= 0; i--) {
         try {
@@ -312,17 +365,21 @@ public final class RotorServer implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       jetty.stop();
     } catch (Exception e) {
       log.warn("jetty stop failed error={}", e.toString());
     }
-    serverCertificate.close();
-    journal.close();
-    try {
-      database.close();
-    } catch (Exception e) {
-      log.warn("database close failed error={}", e.toString());
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      try {
+        parts.get(i).close();
+      } catch (Exception e) {
+        log.warn("close failed part={} error={}", i, e.toString());
+      }
     }
     log.info("rotor stopped");
   }

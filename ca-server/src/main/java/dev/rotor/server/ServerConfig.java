@@ -49,7 +49,23 @@ public record ServerConfig(
     Duration serverCertTtl,
     Duration crlValidity,
     Optional<String> explicitPublicHttpUrl,
-    Map<String, Profile> profiles) {
+    Map<String, Profile> profiles,
+    Agents agents) {
+
+  /** How Kubernetes is used. */
+  public enum KubernetesMode { AUTO, ON, OFF }
+
+  /**
+   * What the agent API accepts.
+   *
+   * @param kubernetes whether to use the Kubernetes API (TokenReview attestation, pod informer)
+   * @param namespace namespace of the agents' ServiceAccount
+   * @param serviceAccount name of the agents' ServiceAccount
+   * @param audience audience the agents' projected tokens must carry
+   * @param staticPolicy YAML file mapping join-token nodes to the workload identities they may obtain
+   */
+  public record Agents(KubernetesMode kubernetes, String namespace, String serviceAccount, String audience,
+      Optional<Path> staticPolicy) {}
 
   /** Every key the server understands, in its environment spelling, with what it means. */
   public static final Map<String, String> KEYS = keys();
@@ -77,6 +93,11 @@ public record ServerConfig(
     k.put("ROTOR_SERVER_CERT_TTL", "lifetime of the server's own HTTPS certificate (renewed at 2/3): 24h");
     k.put("ROTOR_CRL_VALIDITY", "CRL nextUpdate - thisUpdate (at most 1h): 1h");
     k.put("ROTOR_CRYPTO_PROVIDER", "bc = pure-Java BouncyCastle instead of the native AWS-LC provider (read by ca-pki at class load)");
+    k.put("ROTOR_KUBERNETES", "use the Kubernetes API (agent attestation, pod checks): auto (in a cluster), on, off");
+    k.put("ROTOR_AGENT_NAMESPACE", "namespace of the agents' ServiceAccount: rotor-system");
+    k.put("ROTOR_AGENT_SERVICE_ACCOUNT", "name of the agents' ServiceAccount: rotor-agent");
+    k.put("ROTOR_AGENT_AUDIENCE", "audience of the agents' projected ServiceAccount tokens: rotor");
+    k.put("ROTOR_STATIC_POLICY", "YAML file mapping join-token nodes to the workload identities they may obtain");
     k.put("ROTOR_PUBLIC_HTTP_URL", "base URL put in certificates for CRL and OCSP: http://<first hostname or localhost>:<http port>");
     return Map.copyOf(k);
   }
@@ -163,14 +184,29 @@ public record ServerConfig(
         duration(v, "servercertttl", Duration.ofHours(24)),
         crlValidity,
         string(v, "publichttpurl").map(ServerConfig::stripSlash),
-        profiles(v.get("profiles")));
+        profiles(v.get("profiles")),
+        new Agents(
+            kubernetesMode(string(v, "kubernetes").orElse("auto")),
+            string(v, "agentnamespace").orElse("rotor-system"),
+            string(v, "agentserviceaccount").orElse("rotor-agent"),
+            string(v, "agentaudience").orElse("rotor"),
+            string(v, "staticpolicy").map(Path::of)));
+  }
+
+  private static KubernetesMode kubernetesMode(String s) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
+      case "auto" -> KubernetesMode.AUTO;
+      case "on", "true" -> KubernetesMode.ON;
+      case "off", "false" -> KubernetesMode.OFF;
+      default -> throw new IllegalArgumentException("ROTOR_KUBERNETES must be auto, on or off");
+    };
   }
 
   /** Returns a copy with the ports actually bound (when 0 was configured). */
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
-        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles);
+        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

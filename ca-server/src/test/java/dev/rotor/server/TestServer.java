@@ -23,6 +23,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.security.PrivateKey;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -34,16 +37,23 @@ public final class TestServer implements AutoCloseable {
 
   private final Path dataDir;
   private final Map<String, Object> settings;
+  private final KubernetesClient kubernetes;
   private RotorServer server;
   private HttpClient client;
 
-  private TestServer(Path dataDir, Map<String, Object> settings) {
+  private TestServer(Path dataDir, Map<String, Object> settings, KubernetesClient kubernetes) {
     this.dataDir = dataDir;
     this.settings = settings;
+    this.kubernetes = kubernetes;
   }
 
   /** Starts a server in a new data directory; {@code overrides} are config keys (e.g. "profiles"). */
   public static TestServer start(Map<String, Object> overrides) throws Exception {
+    return start(overrides, null);
+  }
+
+  /** As {@link #start(Map)}, with a Kubernetes client (fabric8's mock server) for the agent API. */
+  public static TestServer start(Map<String, Object> overrides, KubernetesClient kubernetes) throws Exception {
     Path dir = Files.createTempDirectory("rotor-it-");
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("ROTOR_DATA_DIR", dir.toString());
@@ -51,8 +61,9 @@ public final class TestServer implements AutoCloseable {
     s.put("ROTOR_HTTP_PORT", 0);
     s.put("ROTOR_BIND", "127.0.0.1");
     s.put("ROTOR_ADMIN_TOKEN", ADMIN_TOKEN);
+    s.put("ROTOR_KUBERNETES", "off");
     s.putAll(overrides);
-    TestServer t = new TestServer(dir, s);
+    TestServer t = new TestServer(dir, s, kubernetes);
     t.startAgain();
     return t;
   }
@@ -63,7 +74,7 @@ public final class TestServer implements AutoCloseable {
 
   /** (Re)starts the server on the same data directory. */
   public void startAgain() throws Exception {
-    server = RotorServer.start(ServerConfig.fromMap(settings));
+    server = RotorServer.start(ServerConfig.fromMap(settings), kubernetes);
     client = HttpClient.newBuilder()
         .sslContext(sslContext(bundle()))
         .connectTimeout(Duration.ofSeconds(5))
@@ -108,6 +119,34 @@ public final class TestServer implements AutoCloseable {
     Collection<? extends java.security.cert.Certificate> certs =
         CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(r.body()));
     return certs.stream().map(c -> (X509Certificate) c).toList();
+  }
+
+  /** An HTTP client that trusts the CA and presents {@code chainPem} (leaf first) with {@code key} as its client certificate. */
+  public HttpClient mtlsClient(PrivateKey key, String chainPem) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("me", key, "pw".toCharArray(), Pem.parseCertificates(chainPem).toArray(new X509Certificate[0]));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "pw".toCharArray());
+    KeyStore ts = KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    int i = 0;
+    for (X509Certificate c : bundle()) {
+      ts.setCertificateEntry("ca" + i++, c);
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ts);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+  }
+
+  /** A POST of JSON through {@code http} (for example an mTLS client). */
+  public Reply post(HttpClient http, String path, Object json) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(https(path)).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(json))).build();
+    HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
+    return new Reply(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse(""), resp.body(), resp);
   }
 
   public static SSLContext sslContext(List<X509Certificate> anchors) throws Exception {

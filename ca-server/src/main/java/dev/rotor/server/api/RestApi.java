@@ -85,11 +85,7 @@ public final class RestApi {
   }
 
   private Principal require(Exchange ex, Role role) {
-    Principal p = auth.authenticate(ex.header(HttpHeader.AUTHORIZATION));
-    if (!p.role().includes(role)) {
-      throw new RotorException(ErrorCode.FORBIDDEN, "role " + p.role().wire() + " may not do this; it needs " + role.wire());
-    }
-    return p;
+    return auth.require(ex.header(HttpHeader.AUTHORIZATION), role);
   }
 
   private void issue(Exchange ex) throws Exception {

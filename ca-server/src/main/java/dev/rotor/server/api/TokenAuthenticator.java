@@ -53,6 +53,15 @@ public final class TokenAuthenticator {
     }
   }
 
+  /** The principal for an {@code Authorization} header value holding at least {@code role}; UNAUTHENTICATED or FORBIDDEN otherwise. */
+  public Principal require(String authorization, Role role) {
+    Principal p = authenticate(authorization);
+    if (!p.role().includes(role)) {
+      throw new RotorException(ErrorCode.FORBIDDEN, "role " + p.role().wire() + " may not do this; it needs " + role.wire());
+    }
+    return p;
+  }
+
   /** The principal for an {@code Authorization} header value, or UNAUTHENTICATED. */
   public Principal authenticate(String authorization) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

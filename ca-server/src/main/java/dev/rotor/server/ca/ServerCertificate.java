@@ -96,6 +96,10 @@ public final class ServerCertificate implements AutoCloseable {
     ssl.setKeyStore(keyStore(cert, issued.keys()));
     ssl.setKeyStorePassword(new String(STORE_PASSWORD));
     ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+    // Agents authenticate with their certificates (mTLS) on this same port; everyone else
+    // (browsers, REST clients with bearer tokens) simply sends none: "want", never "need".
+    ssl.setWantClientAuth(true);
+    ssl.setTrustStore(trustStore());
     current = cert;
     schedule(cert);
     return ssl;
@@ -146,6 +150,17 @@ public final class ServerCertificate implements AutoCloseable {
   public boolean isValid() {
     IssuedCertificate c = current;
     return c != null && clock.instant().isBefore(c.notAfter());
+  }
+
+  /** The trust anchors client certificates must chain to: the CA's bundle. */
+  private KeyStore trustStore() throws Exception {
+    KeyStore ts = KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    int i = 0;
+    for (java.security.cert.X509Certificate anchor : ca.bundle()) {
+      ts.setCertificateEntry("anchor-" + i++, anchor);
+    }
+    return ts;
   }
 
   private KeyStore keyStore(IssuedCertificate cert, KeyPair keys) throws Exception {

@@ -117,6 +117,22 @@ public final class IssuanceService {
     }
   }
 
+  /**
+   * Runs the CSR checks of {@link #issue} (signature, key type for the profile) without issuing,
+   * for doors that must spend something (a single-use token) only on a request that can succeed.
+   */
+  public void checkCsr(String csrPem, String profileName) {
+    Profile profile = profiles.get(profileName);
+    if (profile == null) {
+      throw new RotorException(ErrorCode.UNKNOWN_PROFILE, "no profile named " + profileName);
+    }
+    try {
+      profile.checkKey(csrChecker.check(csrPem));
+    } catch (PkiException e) {
+      throw PkiErrors.toRotor(e);
+    }
+  }
+
   private Profile profileFor(IssuanceRequest request) {
     if (request.channel() == Channel.SYSTEM && request.profile().equals(serverProfile.name())) {
       return serverProfile;
