@@ -31,9 +31,10 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *
  * @param agent index of the agent
  * @param generation 0 for the attested certificate, +1 per renewal
+ * @param receivedAt when the certificate arrived
  */
 record AgentCredential(int agent, int generation, PrivateKey key, List<X509Certificate> chain,
-    Instant notBefore, Instant notAfter, SslContextFactory.Client tls) {
+    Instant receivedAt, Instant notAfter, SslContextFactory.Client tls) {
 
   private static final String ALIAS = "agent";
 
@@ -47,13 +48,17 @@ record AgentCredential(int agent, int generation, PrivateKey key, List<X509Certi
     X509Certificate[] certs = chain.toArray(X509Certificate[]::new);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(new KeyManager[] {new SingleKey(key, certs, fullHandshakes)}, trust, null);
-    return new AgentCredential(agent, generation, key, List.copyOf(chain),
-        chain.getFirst().getNotBefore().toInstant(), chain.getFirst().getNotAfter().toInstant(),
-        new Tls(context));
+    return new AgentCredential(agent, generation, key, List.copyOf(chain), Instant.now(),
+        chain.getFirst().getNotAfter().toInstant(), new Tls(context));
   }
 
+  /**
+   * The lifetime as the agent sees it: from arrival to notAfter. Not from notBefore: the server
+   * backdates notBefore by 30 s for clock skew, which for a short certificate (seconds, in tests)
+   * would put the half-life point at or before issuance and renew it in a loop.
+   */
   Duration lifetime() {
-    return Duration.between(notBefore, notAfter);
+    return Duration.between(receivedAt, notAfter);
   }
 
   /**
@@ -62,7 +67,7 @@ record AgentCredential(int agent, int generation, PrivateKey key, List<X509Certi
    */
   Instant renewAt(double jitter) {
     long half = (long) (lifetime().toNanos() * FleetPlan.RENEW_AT * (1 + jitter));
-    return notBefore.plusNanos(half);
+    return receivedAt.plusNanos(half);
   }
 
   @Override

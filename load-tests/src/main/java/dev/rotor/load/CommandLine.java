@@ -22,6 +22,12 @@ final class CommandLine {
   }
 
   static CommandLine parse(String[] args, Set<String> known) throws UsageException {
+    return parse(args, known, Set.of());
+  }
+
+  /** As {@link #parse(String[], Set)}, with {@code flags}: options that take no value. */
+  static CommandLine parse(String[] args, Set<String> known, Set<String> flags)
+      throws UsageException {
     Map<String, String> given = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -31,7 +37,10 @@ final class CommandLine {
       String name;
       String value;
       int eq = arg.indexOf('=');
-      if (eq > 0) {
+      if (flags.contains(arg.substring(2))) {
+        name = arg.substring(2);
+        value = "true";
+      } else if (eq > 0) {
         name = arg.substring(2, eq);
         value = arg.substring(eq + 1);
       } else {

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -90,6 +91,13 @@ record TrustAnchors(List<X509Certificate> certificates, byte[] pem) {
     tls.setTrustStore(keyStore());
     tls.setEndpointIdentificationAlgorithm("HTTPS");
     return tls;
+  }
+
+  /** PKIX trust managers over only these anchors. */
+  TrustManager[] trustManagers() throws GeneralSecurityException, IOException {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(keyStore());
+    return tmf.getTrustManagers();
   }
 
   /** A JSSE context trusting only these anchors, for the JDK HttpClient. */
