@@ -33,8 +33,10 @@ import org.eclipse.jetty.http.HttpMethod;
  * Brings the fleet up before the clock starts, as operators and agents would: a join token per
  * node through the REST API ({@code POST /api/v1/join-tokens}, operator token), then each agent
  * attests with its own fresh P-256 key and CSR ({@code POST /agent/v1/attest}, method
- * {@code join}); then every agent opens its mTLS connection by fetching the bundle over it
- * ({@code GET /agent/v1/bundle}). Many agents at a time; any failure stops the run.
+ * {@code join}). Then, right before the load (the server closes connections idle for 30 s), every
+ * agent opens its mTLS connection by fetching the bundle over it ({@code GET /agent/v1/bundle}).
+ * A bounded number of agents at a time (ten thousand handshakes at once would only time out); any
+ * failure stops the run.
  */
 final class FleetEnrolment {
 
@@ -147,16 +149,20 @@ final class FleetEnrolment {
   }
 
   /**
-   * Opens every agent's connection (full mTLS handshake) with {@code GET /agent/v1/bundle} over
-   * it, all at once; fails on the first that cannot.
+   * Opens every agent's connection (full mTLS handshake) with a GET of the bundle over it,
+   * {@code concurrency} at a time; fails on the first agent that cannot.
    */
   static void connect(List<FleetAgent> agents, FleetClient fleet, String baseUrl,
-      Duration timeout, PrintStream out) throws Exception {
+      int concurrency, Duration timeout, PrintStream out) throws Exception {
     URI bundle = URI.create(baseUrl + "/agent/v1/bundle");
-    long start = System.nanoTime();
+    Semaphore permits = new Semaphore(concurrency);
     List<CompletableFuture<Integer>> opening = new ArrayList<>();
+    long start = System.nanoTime();
     for (FleetAgent agent : agents) {
-      opening.add(fleet.connect(agent.credential(), bundle, timeout));
+      permits.acquire();
+      CompletableFuture<Integer> f = fleet.connect(agent.credential(), bundle, timeout);
+      f.whenComplete((status, failure) -> permits.release());
+      opening.add(f);
     }
     for (int i = 0; i < opening.size(); i++) {
       int status;
@@ -166,12 +172,13 @@ final class FleetEnrolment {
         throw new IOException("agent " + i + " could not connect: " + RotorLoad.describe(e), e);
       }
       if (status != 200) {
-        throw new IOException("agent " + i + ": GET /agent/v1/bundle over its connection answered "
-            + status);
+        throw new IOException("agent " + i + ": GET /agent/v1/bundle over its connection"
+            + " answered " + status);
       }
     }
     double took = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "agents: %d mTLS connections open in %.1f s (%d full handshakes)%n",
-        fleet.openConnections(), took, fleet.fullHandshakes());
+    out.printf(Locale.ROOT, "agents: %d mTLS connections open in %.1f s (%.0f handshakes/s, %d"
+        + " at a time; %d full handshakes so far)%n", fleet.openConnections(), took,
+        agents.size() / took, concurrency, fleet.fullHandshakes());
   }
 }
