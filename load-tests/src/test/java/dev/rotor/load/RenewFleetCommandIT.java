@@ -140,9 +140,11 @@ class RenewFleetCommandIT {
         .contains("errors        0");
     assertThat(field(out, "errors")).as(out).isZero();
     assertThat(field(out, "required_per_s")).isEqualTo(80.0);
-    // 5 s at 80/s: 400 answers in the window, give or take the ones at its edges.
-    assertThat(field(out, "achieved_per_s")).as(out).isBetween(80.0 * 0.97, 80.0 * 1.03);
-    assertThat(field(out, "agents_connected")).as(out).isEqualTo(20);
+    // 5 s at 80/s: 400 answers in the window, give or take the ones at its edges (a pause of
+    // the shared machine at the end of the window moves a few out of it).
+    assertThat(field(out, "achieved_per_s")).as(out).isBetween(80.0 * 0.95, 80.0 * 1.05);
+    // An agent between its renewal and its new connection is briefly not connected.
+    assertThat(field(out, "agents_connected")).as(out).isBetween(18.0, 20.0);
     // Agents renewed their own 4 s certificates and reconnected with the new ones.
     long agentRenewals = count(out, "(\\d+) agent certificates renewed during the run");
     assertThat(agentRenewals).as(out).isGreaterThanOrEqualTo(20);
