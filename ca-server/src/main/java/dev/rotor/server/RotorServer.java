@@ -23,6 +23,7 @@ import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.IssuanceService;
 import dev.rotor.server.revocation.CrlPublisher;
 import dev.rotor.server.revocation.OcspService;
+import dev.rotor.server.revocation.RevocationFeed;
 import dev.rotor.server.revocation.RevocationService;
 import dev.rotor.server.store.Database;
 import dev.rotor.server.store.Journal;
@@ -193,6 +194,9 @@ public final class RotorServer implements AutoCloseable {
           new NamePolicy(config.trustDomain(), serverDns), journal, certificates, clock, metrics, config.publicHttpUrl());
       CrlPublisher crl = new CrlPublisher(ca, certificates, clock, config.crlValidity());
       RevocationService revocation = new RevocationService(journal, certificates, crl, metrics);
+      RevocationFeed revocationFeed = new RevocationFeed(certificates, clock, json, Duration.ofSeconds(1));
+      started.add(revocationFeed);
+      revocation.onRevoked(revocationFeed::invalidate);
       OcspService ocsp = new OcspService(ca, certificates, clock, config.crlValidity());
 
       Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
@@ -222,6 +226,8 @@ public final class RotorServer implements AutoCloseable {
       https.setHost(config.bind());
       https.setPort(config.httpsPort());
       https.setName("https");
+      // Agents long-poll the revocation feed for up to 55 s on keep-alive connections.
+      https.setIdleTimeout(65_000);
       https.open();
       started.add(https::close);
       config = config.withPorts(https.getLocalPort(), http.getLocalPort());
@@ -236,7 +242,7 @@ public final class RotorServer implements AutoCloseable {
       Router httpsRouter = new Router(json, metrics);
       rest.register(httpsRouter);
       new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, config.trustDomain(), clock),
-          attestor, WorkloadPolicy.anyOf(policies), config.trustDomain(), clock, metrics, json).register(httpsRouter);
+          attestor, WorkloadPolicy.anyOf(policies), revocationFeed, config.trustDomain(), clock, metrics, json).register(httpsRouter);
       publicApi.registerCommon(httpsRouter);
       Router httpRouter = new Router(json, metrics);
       publicApi.registerHttp(httpRouter);

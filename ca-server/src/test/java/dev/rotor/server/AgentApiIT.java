@@ -380,4 +380,41 @@ class AgentApiIT {
     assertThat(metrics).containsPattern("rotor_agent_requests_total\\{endpoint=\"workloads/sign\",outcome=\"forbidden\"} [1-9]");
     assertThat(metrics).containsPattern("rotor_agent_requests_total\\{endpoint=\"attest\",outcome=\"issued\"} [1-9]");
   }
+
+  @Test
+  void theRevocationFeedWakesFollowersWhenACertificateIsRevoked() throws Exception {
+    Agent agent = attestJoin("static-1");
+    Reply first = server.send(agent.http(), "GET", "/agent/v1/revocations?wait=0");
+    assertThat(first.status()).as(first.body()).isEqualTo(200);
+    String version = first.json().get("version").asText();
+    Reply w = sign(agent, "spiffe://rotor.local/ns/web/sa/feed", null);
+    String serial = w.json().get("serial").asText();
+
+    // Unchanged set: the long poll returns the same version after its wait.
+    long t0 = System.nanoTime();
+    Reply same = server.send(agent.http(), "GET", "/agent/v1/revocations?since=" + version + "&wait=1");
+    assertThat(same.json().get("version").asText()).isEqualTo(version);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+
+    java.util.concurrent.CompletableFuture<Reply> poll = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return server.send(agent.http(), "GET", "/agent/v1/revocations?since=" + version + "&wait=30");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    Thread.sleep(300);
+    assertThat(poll).isNotDone();
+    long revokedAt = System.nanoTime();
+    assertThat(server.post("/api/v1/certificates/" + serial + "/revoke", operator, Map.of("reason", "keyCompromise")).status()).isEqualTo(200);
+    Reply changed = poll.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    Duration took = Duration.ofNanos(System.nanoTime() - revokedAt);
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+    assertThat(changed.json().get("version").asText()).isNotEqualTo(version);
+    assertThat(changed.json().get("revoked").findValuesAsText("serial")).contains(serial);
+
+    assertProblem(server.send(server.client(), "GET", "/agent/v1/revocations"), 401, "unauthenticated");
+    assertProblem(server.send(agent.http(), "GET", "/agent/v1/revocations?since=zz"), 400, "malformed-request");
+    assertProblem(server.send(agent.http(), "GET", "/agent/v1/revocations?wait=100"), 400, "malformed-request");
+  }
 }

@@ -91,4 +91,21 @@ class ServerConfigTest {
     assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("profiles", Map.of("workload", Map.of("maxTTl2", "20m")))))
         .hasMessageContaining("unknown setting");
   }
+
+  @Test
+  void agent_settings_default_to_the_chart_names_and_refuse_nonsense() {
+    ServerConfig.Agents a = ServerConfig.fromMap(Map.of()).agents();
+    assertThat(a.kubernetes()).isEqualTo(ServerConfig.KubernetesMode.AUTO);
+    assertThat(a.namespace()).isEqualTo("rotor-system");
+    assertThat(a.serviceAccount()).isEqualTo("rotor-agent");
+    assertThat(a.audience()).isEqualTo("rotor");
+    assertThat(a.staticPolicy()).isEmpty();
+    ServerConfig.Agents b = ServerConfig.fromMap(Map.of("ROTOR_KUBERNETES", "off", "agentNamespace", "infra",
+        "ROTOR_AGENT_SERVICE_ACCOUNT", "node-agent", "staticPolicy", "/etc/rotor/policy.yaml")).agents();
+    assertThat(b.kubernetes()).isEqualTo(ServerConfig.KubernetesMode.OFF);
+    assertThat(b.namespace()).isEqualTo("infra");
+    assertThat(b.serviceAccount()).isEqualTo("node-agent");
+    assertThat(b.staticPolicy()).contains(Path.of("/etc/rotor/policy.yaml"));
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_KUBERNETES", "maybe"))).hasMessageContaining("ROTOR_KUBERNETES");
+  }
 }

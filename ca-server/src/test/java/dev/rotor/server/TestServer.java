@@ -141,6 +141,13 @@ public final class TestServer implements AutoCloseable {
     return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
   }
 
+  /** A request without a body through {@code http} (for example an mTLS client). */
+  public Reply send(HttpClient http, String method, String path) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(https(path)).timeout(Duration.ofSeconds(60)).method(method, HttpRequest.BodyPublishers.noBody()).build();
+    HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
+    return new Reply(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse(""), resp.body(), resp);
+  }
+
   /** A POST of JSON through {@code http} (for example an mTLS client). */
   public Reply post(HttpClient http, String path, Object json) throws Exception {
     HttpRequest r = HttpRequest.newBuilder(https(path)).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")

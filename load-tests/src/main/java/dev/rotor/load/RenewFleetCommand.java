@@ -64,7 +64,7 @@ final class RenewFleetCommand {
 
     TrustAnchors anchors = IssueCommand.trust(options.caBundle(), options.baseUrl(),
         "--ca-bundle", out);
-    TrustManager[] trust = anchors.trustManagers();
+    TrustManager[] trust = anchors.sslContextTrustManagers();
     out.println("tls: every agent connection verifies the server chain against these anchors"
         + " and the server's host name; one HTTP/1.1 connection per agent certificate");
 

@@ -93,9 +93,10 @@ record TrustAnchors(List<X509Certificate> certificates, byte[] pem) {
     return tls;
   }
 
-  /** PKIX trust managers over only these anchors. */
-  TrustManager[] trustManagers() throws GeneralSecurityException, IOException {
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+  /** Trust managers accepting only these anchors. */
+  TrustManager[] sslContextTrustManagers() throws GeneralSecurityException, IOException {
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(keyStore());
     return tmf.getTrustManagers();
   }

@@ -17,6 +17,7 @@ import dev.rotor.server.issuance.Channel;
 import dev.rotor.server.issuance.IssuanceRequest;
 import dev.rotor.server.issuance.IssuanceService;
 import dev.rotor.server.issuance.IssuedCertificate;
+import dev.rotor.server.revocation.RevocationFeed;
 import dev.rotor.server.store.Journal;
 import dev.rotor.server.store.PgJoinTokenStore;
 import java.time.Clock;
@@ -64,6 +65,7 @@ public final class AgentApi {
   private final AgentAuthenticator agents;
   private final Optional<KubernetesAttestor> kubernetes;
   private final WorkloadPolicy policy;
+  private final RevocationFeed revocationFeed;
   private final String trustDomain;
   private final Clock clock;
   private final Metrics metrics;
@@ -71,7 +73,7 @@ public final class AgentApi {
 
   public AgentApi(IssuanceService issuance, CertificateAuthority ca, Journal journal, PgJoinTokenStore joinTokens,
       TokenAuthenticator tokens, AgentAuthenticator agents, Optional<KubernetesAttestor> kubernetes, WorkloadPolicy policy,
-      String trustDomain, Clock clock, Metrics metrics, ObjectMapper json) {
+      RevocationFeed revocationFeed, String trustDomain, Clock clock, Metrics metrics, ObjectMapper json) {
     this.issuance = issuance;
     this.ca = ca;
     this.journal = journal;
@@ -80,6 +82,7 @@ public final class AgentApi {
     this.agents = agents;
     this.kubernetes = kubernetes;
     this.policy = policy;
+    this.revocationFeed = revocationFeed;
     this.trustDomain = trustDomain;
     this.clock = clock;
     this.metrics = metrics;
@@ -91,6 +94,7 @@ public final class AgentApi {
         .route("POST", "/agent/v1/renew", counted("renew", this::renew))
         .route("POST", "/agent/v1/workloads/sign", counted("workloads/sign", this::sign))
         .route("GET", "/agent/v1/bundle", this::bundle)
+        .route("GET", "/agent/v1/revocations", this::revocations)
         .route("POST", "/api/v1/join-tokens", this::createJoinToken);
   }
 
@@ -217,6 +221,35 @@ public final class AgentApi {
       }
     }
     return policy.decide(node, id);
+  }
+
+  /**
+   * The revocation feed: the whole set of revoked, unexpired certificates and its version; with
+   * {@code since} = the version the agent has, the answer waits (up to {@code wait} seconds,
+   * default 25, at most 55) until the set changes.
+   */
+  private void revocations(Exchange ex) throws Exception {
+    agents.authenticate(ex.request());
+    Optional<String> since = ex.query("since");
+    if (since.isPresent() && !since.get().matches("[0-9a-f]{1,64}")) {
+      throw new RotorException(ErrorCode.MALFORMED_REQUEST, "since must be a version this server returned");
+    }
+    int waitSeconds = 25;
+    Optional<String> w = ex.query("wait");
+    if (w.isPresent()) {
+      try {
+        waitSeconds = Integer.parseInt(w.get());
+      } catch (NumberFormatException e) {
+        waitSeconds = -1;
+      }
+      if (waitSeconds < 0 || waitSeconds > 55) {
+        throw new RotorException(ErrorCode.MALFORMED_REQUEST, "wait must be 0 to 55 seconds");
+      }
+    }
+    revocationFeed.follow(since.orElse(null), Duration.ofSeconds(waitSeconds), snapshot -> {
+      ex.send(200, "application/json", snapshot.json());
+      metrics.agentRequest("revocations", "ok");
+    });
   }
 
   private void bundle(Exchange ex) throws Exception {

@@ -124,7 +124,9 @@ public final class Router extends Handler.Abstract {
         ex.problem(ErrorCode.INTERNAL, "internal error (trace " + trace + ")");
       }
     }
-    metrics.httpRequest(r.method() + " " + r.template(), ex.status());
+    if (ex.responded()) { // a long poll answers later, from another thread
+      metrics.httpRequest(r.method() + " " + r.template(), ex.status());
+    }
   }
 
   private static String traceId() {

@@ -25,7 +25,7 @@ import java.time.temporal.ChronoUnit;
 public final class CrlPublisher {
 
   /** A signed CRL and when it stops being current. */
-  public record Crl(byte[] der, Instant thisUpdate, Instant nextUpdate, long generation) {}
+  public record Crl(byte[] der, Instant thisUpdate, Instant nextUpdate, String generation) {}
 
   private final CertificateAuthority ca;
   private final PgCertificateStore store;
@@ -51,16 +51,16 @@ public final class CrlPublisher {
   public Crl current() {
     Crl crl = current;
     Instant now = clock.instant();
-    long generation = store.revocationGeneration();
-    if (crl != null && crl.generation() == generation && now.isBefore(crl.thisUpdate().plus(validity.dividedBy(2)))) {
+    String generation = store.revocationGeneration();
+    if (crl != null && crl.generation().equals(generation) && now.isBefore(crl.thisUpdate().plus(validity.dividedBy(2)))) {
       return crl;
     }
     return rebuild(generation, now);
   }
 
-  private synchronized Crl rebuild(long generation, Instant now) {
+  private synchronized Crl rebuild(String generation, Instant now) {
     Crl crl = current;
-    if (crl != null && crl.generation() == generation && now.isBefore(crl.thisUpdate().plus(validity.dividedBy(2)))) {
+    if (crl != null && crl.generation().equals(generation) && now.isBefore(crl.thisUpdate().plus(validity.dividedBy(2)))) {
       return crl;
     }
     Instant thisUpdate = now.truncatedTo(ChronoUnit.SECONDS);

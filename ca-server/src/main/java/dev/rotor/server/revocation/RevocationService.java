@@ -20,6 +20,7 @@ public final class RevocationService {
   private final PgCertificateStore store;
   private final CrlPublisher crl;
   private final Metrics metrics;
+  private volatile Runnable onRevoked = () -> {};
   private final ObjectMapper json = new ObjectMapper();
 
   public RevocationService(Journal journal, PgCertificateStore store, CrlPublisher crl, Metrics metrics) {
@@ -27,6 +28,11 @@ public final class RevocationService {
     this.store = store;
     this.crl = crl;
     this.metrics = metrics;
+  }
+
+  /** Also tell {@code listener} after each committed revocation (the agents' revocation feed). */
+  public void onRevoked(Runnable listener) {
+    this.onRevoked = listener;
   }
 
   /**
@@ -51,6 +57,7 @@ public final class RevocationService {
     });
     metrics.revocation(reason.name());
     crl.invalidate();
+    onRevoked.run();
     return result;
   }
 }

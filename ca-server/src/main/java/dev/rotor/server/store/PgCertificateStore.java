@@ -154,6 +154,29 @@ public final class PgCertificateStore {
     }
   }
 
+  /** A revoked, unexpired certificate, as the agents' revocation feed lists it. */
+  public record RevokedCertificate(long seq, String serial, Instant revokedAt, String reason, Instant notAfter) {}
+
+  /** Every revoked certificate (any issuer) that has not expired, by revocation sequence. */
+  public List<RevokedCertificate> revokedUnexpired(Instant now) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement(
+             "SELECT revocation_seq, serial, revoked_at, revocation_reason, not_after FROM certificates"
+                 + " WHERE revoked_at IS NOT NULL AND not_after > ? ORDER BY revocation_seq")) {
+      ps.setTimestamp(1, Timestamp.from(now));
+      List<RevokedCertificate> result = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new RevokedCertificate(rs.getLong(1), rs.getString(2), rs.getTimestamp(3).toInstant(), rs.getString(4),
+              rs.getTimestamp(5).toInstant()));
+        }
+      }
+      return result;
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
   /** Revoked certificates of one issuer that have not expired: what a CRL lists. */
   public List<dev.rotor.pki.RevokedEntry> revokedUnexpired(int issuerId, Instant now) {
     try (Connection c = dataSource.getConnection();
@@ -176,13 +199,18 @@ public final class PgCertificateStore {
     }
   }
 
-  /** The number of revocations ever recorded (by any replica): a CRL built at a lower value is stale. */
-  public long revocationGeneration() {
+  /**
+   * Changes whenever a revocation commits (on any replica): a CRL built at another value is stale.
+   * The count matters besides the highest sequence number: two transactions can commit in the
+   * opposite order of the sequence numbers they drew, so the maximum alone could miss one.
+   */
+  public String revocationGeneration() {
     try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(revocation_seq), 0) FROM certificates");
+         PreparedStatement ps = c.prepareStatement(
+             "SELECT count(*), coalesce(max(revocation_seq), 0) FROM certificates WHERE revoked_at IS NOT NULL");
          ResultSet rs = ps.executeQuery()) {
       rs.next();
-      return rs.getLong(1);
+      return rs.getLong(1) + ":" + rs.getLong(2);
     } catch (SQLException e) {
       throw unavailable(e);
     }

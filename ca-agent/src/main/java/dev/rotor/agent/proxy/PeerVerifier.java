@@ -1,0 +1,119 @@
+package dev.rotor.agent.proxy;
+
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks a peer's certificate chain as the proxy requires: present, within its validity, chaining
+ * to the current trust bundle (PKIX, which also enforces the CA's name constraints), not revoked,
+ * exactly one SPIFFE URI SAN, and that ID allowed by the listener's patterns.
+ */
+public final class PeerVerifier {
+
+  private final IdentitySource identities;
+  private final RevocationSet revoked;
+  private final Clock clock;
+
+  public PeerVerifier(IdentitySource identities, RevocationSet revoked, Clock clock) {
+    this.identities = identities;
+    this.revoked = revoked;
+    this.clock = clock;
+  }
+
+  /** The peer's SPIFFE ID when every check passes; {@link PeerRejected} with the reason otherwise. */
+  public String verify(X509Certificate[] chain, List<IdPattern> allowed) throws PeerRejected {
+    if (chain == null || chain.length == 0) {
+      throw new PeerRejected(DenyReason.NO_CERTIFICATE, "the peer presented no certificate");
+    }
+    X509Certificate leaf = chain[0];
+    Date now = Date.from(clock.instant());
+    try {
+      leaf.checkValidity(now);
+    } catch (CertificateException e) {
+      throw new PeerRejected(DenyReason.EXPIRED, "the peer certificate " + serial(leaf) + " is not valid now (" + e.getMessage() + ")");
+    }
+    validatePath(chain, now);
+    if (revoked.isRevoked(serial(leaf))) {
+      throw new PeerRejected(DenyReason.REVOKED, "the peer certificate " + serial(leaf) + " is revoked");
+    }
+    String id = spiffeId(leaf);
+    if (id == null) {
+      throw new PeerRejected(DenyReason.IDENTITY_NOT_ALLOWED, "the peer certificate carries no single SPIFFE ID");
+    }
+    if (!IdPattern.anyMatches(allowed, id)) {
+      throw new PeerRejected(DenyReason.IDENTITY_NOT_ALLOWED, id + " is not allowed here");
+    }
+    return id;
+  }
+
+  private void validatePath(X509Certificate[] chain, Date now) throws PeerRejected {
+    List<X509Certificate> bundle = identities.bundle();
+    if (bundle.isEmpty()) {
+      throw new PeerRejected(DenyReason.UNTRUSTED, "no trust bundle yet");
+    }
+    Set<TrustAnchor> anchors = new HashSet<>();
+    for (X509Certificate a : bundle) {
+      anchors.add(new TrustAnchor(a, null));
+    }
+    // The path excludes a trailing anchor the peer may have sent along.
+    List<X509Certificate> path = Arrays.asList(chain);
+    if (path.size() > 1 && bundle.contains(path.get(path.size() - 1))) {
+      path = path.subList(0, path.size() - 1);
+    }
+    try {
+      PKIXParameters params = new PKIXParameters(anchors);
+      params.setRevocationEnabled(false);
+      params.setDate(now);
+      CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+    } catch (CertPathValidatorException e) {
+      if (e.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+          || e.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+        throw new PeerRejected(DenyReason.EXPIRED, "a certificate in the peer's chain is not valid now");
+      }
+      throw new PeerRejected(DenyReason.UNTRUSTED, "the peer's chain does not lead to the trust bundle: " + e.getMessage());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new PeerRejected(DenyReason.UNTRUSTED, "the peer's chain cannot be checked: " + e.getMessage());
+    }
+  }
+
+  /** Lower-case hex serial without leading zeros, as the server's APIs write it. */
+  public static String serial(X509Certificate cert) {
+    return cert.getSerialNumber().toString(16);
+  }
+
+  /** The one URI SAN starting with spiffe://, or null when there is none or more than one URI SAN. */
+  public static String spiffeId(X509Certificate cert) {
+    Collection<List<?>> sans;
+    try {
+      sans = cert.getSubjectAlternativeNames();
+    } catch (CertificateParsingException e) {
+      return null;
+    }
+    if (sans == null) {
+      return null;
+    }
+    String found = null;
+    for (List<?> san : sans) {
+      if (Integer.valueOf(6).equals(san.get(0))) {
+        if (found != null) {
+          return null; // X509-SVID: exactly one URI SAN
+        }
+        found = String.valueOf(san.get(1));
+      }
+    }
+    return found != null && found.startsWith("spiffe://") ? found : null;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.rotor.agent.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class HttpRequestStreamTest {
+
+  private static final String X = "X-Forwarded-Client-Cert: By=spiffe://td/b;Hash=ab;URI=spiffe://td/a\r\n";
+
+  private static String run(String in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new HttpRequestStream(new ByteArrayInputStream(in.getBytes(StandardCharsets.ISO_8859_1)), out,
+        "By=spiffe://td/b;Hash=ab;URI=spiffe://td/a").run();
+    return out.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void everyPipelinedRequestGetsTheHeaderAndBodiesPassUntouched() throws IOException {
+    String in = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+        + "GET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+        + "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nT: v\r\n\r\n"
+        + "GET /d HTTP/1.1\r\nHost: h\r\n\r\n";
+    assertThat(run(in)).isEqualTo("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n" + X + "\r\nhello"
+        + "GET /b HTTP/1.1\r\nHost: h\r\n" + X + "\r\n"
+        + "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n" + X + "\r\n3\r\nabc\r\n0\r\nT: v\r\n\r\n"
+        + "GET /d HTTP/1.1\r\nHost: h\r\n" + X + "\r\n");
+  }
+
+  @Test
+  void aForgedHeaderFromTheClientIsDropped() throws IOException {
+    assertThat(run("GET / HTTP/1.1\r\nx-forwarded-client-cert: By=evil\r\nHost: h\r\n\r\n"))
+        .isEqualTo("GET / HTTP/1.1\r\nHost: h\r\n" + X + "\r\n");
+  }
+
+  @Test
+  void anUpgradeSwitchesToPlainCopying() throws IOException {
+    String in = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\u0081\u0002hiGET /not-a-request\r\n\r\n";
+    assertThat(run(in)).isEqualTo("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + X + "\r\n"
+        + "\u0081\u0002hiGET /not-a-request\r\n\r\n");
+  }
+
+  @Test
+  void brokenFramingEndsTheConnection() {
+    assertThatThrownBy(() -> run("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")).hasMessageContaining("middle of a request body");
+    assertThatThrownBy(() -> run("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n")).hasMessageContaining("Content-Length");
+    assertThatThrownBy(() -> run("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")).hasMessageContaining("Content-Length");
+    assertThatThrownBy(() -> run("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")).hasMessageContaining("chunk size");
+    assertThatThrownBy(() -> run("GET / HTTP/1.1\r\nHost" + "x".repeat(70_000))).hasMessageContaining("larger than");
+    assertThatThrownBy(() -> run("GET / HTTP/1.1\r\nNoColonHere\r\n\r\n")).hasMessageContaining("malformed header");
+  }
+}
