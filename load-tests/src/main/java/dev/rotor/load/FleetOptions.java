@@ -63,7 +63,8 @@ record FleetOptions(
         --timeout D           per-request timeout (default 30s)
         --enrol-concurrency N join-token + attestation requests in flight (default 32)
         --find-max            step the identities up x1.25 per step (each step --warmup +
-                              --duration) until the fleet no longer keeps up
+                              --duration) until the fleet no longer keeps up; if the
+                              first step fails, step down /1.25 until one keeps up
         --max-steps N         the most steps --find-max takes (default 12)
         --help                this text
 

@@ -147,33 +147,50 @@ final class RenewFleetCommand {
     return report;
   }
 
-  /** Steps the identities up until a step fails; prints the largest fleet that kept up. */
+  /**
+   * Steps the identities up by {@link #STEP_FACTOR} while the fleet keeps up, or down while it
+   * does not if the first step already failed, and prints the largest fleet that kept up.
+   */
   private int findMax(FleetPlan start, FleetDriver driver, FleetClient client, CsrPool bodies)
       throws InterruptedException {
     FleetReport best = null;
     FleetPlan plan = start;
+    Boolean up = null;
     for (int step = 1; step <= options.maxSteps(); step++) {
       out.printf(Locale.ROOT, "%nstep %d: %d identities on %d agents%n", step, plan.identities(),
           plan.agents());
       FleetReport report = step(plan, driver, client, bodies);
-      if (!report.keptUp()) {
+      if (up == null) {
+        up = report.keptUp();
+      }
+      if (report.keptUp()) {
+        best = report;
+        if (!up) {
+          break;
+        }
+      } else if (up) {
         break;
       }
-      best = report;
-      plan = plan.withIdentities(Math.round(plan.identities() * STEP_FACTOR));
+      long next = Math.round(up ? plan.identities() * STEP_FACTOR
+          : plan.identities() / STEP_FACTOR);
+      if (next < plan.agents()) {
+        break;
+      }
+      plan = plan.withIdentities(next);
     }
     out.println();
     if (best == null) {
-      out.printf(Locale.ROOT, "find-max: not even the first step (%d identities) kept up%n",
-          start.identities());
+      out.printf(Locale.ROOT, "find-max: no step kept up (the smallest tried: %d identities)%n",
+          plan.identities());
       out.printf(Locale.ROOT, "RESULT renew-fleet-max identities=0 agents=%d required_per_s=0.0"
           + " verdict=NONE%n", start.agents());
       return 1;
     }
     out.printf(Locale.ROOT, "find-max: the largest fleet that kept up: %d identities on %d"
-            + " agents, ttl %d s (%.1f renewals/s, p99 %.1f ms)%n", best.plan().identities(),
+            + " agents, ttl %d s (%.1f renewals/s, p99 %.1f ms)%s%n", best.plan().identities(),
         best.plan().agents(), best.plan().ttl().toSeconds(), best.requiredRate(),
-        best.p99Millis());
+        best.p99Millis(), up && best.plan().identities() == plan.identities()
+            ? " — it never failed; raise --max-steps or start higher" : "");
     out.printf(Locale.ROOT, "RESULT renew-fleet-max identities=%d agents=%d required_per_s=%.1f"
         + " achieved_per_s=%.1f p99_ms=%.2f verdict=PASS%n", best.plan().identities(),
         best.plan().agents(), best.requiredRate(), best.achievedRate(), best.p99Millis());

@@ -176,6 +176,35 @@ class RenewFleetCommandIT {
   }
 
   @Test
+  void findMaxReportsTheLargestStepThatKeptUp() {
+    int exit = renewFleet("--url", url, "--token", TOKEN, "--agents", "10",
+        "--identities", "200", "--ttl", "10s", "--duration", "2s", "--warmup", "1s",
+        "--find-max", "--max-steps", "2");
+
+    String out = out();
+    // 200 identities of 10 s: 40/s; the next step is x1.25 after a pass, /1.25 after a first
+    // failure; the summary names the largest step that passed.
+    assertThat(out).contains("step 1: 200 identities on 10 agents");
+    boolean firstPassed = out.contains("RESULT renew-fleet identities=200 agents=10 ttl_s=10"
+        + " required_per_s=40.0") && Pattern.compile(
+            "(?m)^RESULT renew-fleet identities=200 .*verdict=PASS$").matcher(out).find();
+    assertThat(out).contains(firstPassed ? "step 2: 250 identities" : "step 2: 160 identities");
+    Matcher passed = Pattern.compile("(?m)^RESULT renew-fleet identities=(\\d+) .*verdict=PASS$")
+        .matcher(out);
+    long largest = 0;
+    while (passed.find()) {
+      largest = Math.max(largest, Long.parseLong(passed.group(1)));
+    }
+    if (largest == 0) {
+      assertThat(exit).as(out).isOne();
+      assertThat(out).contains("RESULT renew-fleet-max identities=0 agents=10");
+    } else {
+      assertThat(exit).as(out).isZero();
+      assertThat(out).contains("RESULT renew-fleet-max identities=" + largest + " agents=10 ");
+    }
+  }
+
+  @Test
   void aWrongOperatorTokenStopsBeforeTheLoad() {
     int exit = renewFleet("--url", url, "--token", "wrong", "--agents", "2",
         "--identities", "4", "--ttl", "10s", "--duration", "1s", "--warmup", "0s");
