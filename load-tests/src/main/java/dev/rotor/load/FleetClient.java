@@ -49,7 +49,9 @@ final class FleetClient implements AutoCloseable {
     // HTTP/1.1, one connection per agent: what a node agent holds.
     client.setMaxConnectionsPerDestination(1);
     client.setMaxRequestsQueuedPerDestination(64);
-    // The server decides when an idle connection closes; the client keeps it.
+    // Below the server's idle timeout, so the client closes an idle connection before the server
+    // does and no request is ever written into a connection the server is closing (a POST lost
+    // that way is not retried). The next request reconnects, resuming the TLS session.
     client.setIdleTimeout(idleTimeout.toMillis());
     // Destinations of renewed credentials go once their connection has closed.
     client.setDestinationIdleTimeout(10_000);

@@ -16,6 +16,7 @@ import java.util.function.Function;
  * @param token operator or admin API token (creates the join tokens)
  * @param caBundle PEM trust anchors; empty means fetched from {@code <url>/ca/bundle.pem}
  * @param csrs workload CSR pool size chosen by the user; empty means sized from the run
+ * @param idleTimeout how long an agent keeps an idle connection open
  * @param enrolConcurrency join-token + attestation requests in flight while enrolling
  * @param findMax step the fleet up until it no longer keeps up
  * @param maxSteps the most steps {@code --find-max} takes
@@ -32,6 +33,7 @@ record FleetOptions(
     String trustDomain,
     OptionalInt csrs,
     Duration timeout,
+    Duration idleTimeout,
     int enrolConcurrency,
     boolean findMax,
     int maxSteps) {
@@ -61,6 +63,9 @@ record FleetOptions(
         --csrs N              workload CSRs to generate up front (default: enough for the
                               run, at most 200000); reused round-robin when used up
         --timeout D           per-request timeout (default 30s)
+        --idle-timeout D      an agent closes its connection after this long without a
+                              request and reconnects (resuming TLS) on the next; keep it
+                              below the server's idle timeout, 30s (default 25s)
         --enrol-concurrency N join-token + attestation requests in flight (default 32)
         --find-max            step the identities up x1.25 per step (each step --warmup +
                               --duration) until the fleet no longer keeps up; if the
@@ -74,7 +79,7 @@ record FleetOptions(
 
   private static final Set<String> KNOWN = Set.of(
       "url", "token", "ca-bundle", "identities", "agents", "ttl", "duration", "warmup",
-      "trust-domain", "csrs", "timeout", "enrol-concurrency", "find-max", "max-steps");
+      "trust-domain", "csrs", "timeout", "idle-timeout", "enrol-concurrency", "find-max", "max-steps");
 
   static FleetOptions parse(String[] args, Function<String, String> env) throws UsageException {
     CommandLine given = CommandLine.parse(args, KNOWN, Set.of("find-max"));
@@ -106,11 +111,15 @@ record FleetOptions(
     if (timeout.isZero()) {
       throw new UsageException("--timeout must be more than zero");
     }
+    Duration idleTimeout = given.duration("idle-timeout", Duration.ofSeconds(25));
+    if (idleTimeout.isZero()) {
+      throw new UsageException("--idle-timeout must be more than zero");
+    }
     int enrol = given.integer("enrol-concurrency", 32, 1, 1024);
     boolean findMax = given.has("find-max");
     int maxSteps = given.integer("max-steps", 12, 1, 100);
     return new FleetOptions(url, token, bundle, identities, agents, ttl, duration, warmup,
-        trustDomain, csrs, timeout, enrol, findMax, maxSteps);
+        trustDomain, csrs, timeout, idleTimeout, enrol, findMax, maxSteps);
   }
 
   FleetPlan plan() {

@@ -4,7 +4,6 @@ import dev.rotor.pki.CryptoProviders;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.security.Provider;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -70,7 +69,7 @@ final class RenewFleetCommand {
 
     CsrPool bodies = csrs(provider, cores, plan);
 
-    try (FleetClient client = new FleetClient(Duration.ofMinutes(30))) {
+    try (FleetClient client = new FleetClient(options.idleTimeout())) {
       List<AgentCredential> credentials = FleetEnrolment.enrol(plan, options.baseUrl(),
           options.token(), anchors, trust, client, provider, options.enrolConcurrency(),
           options.timeout(), out);

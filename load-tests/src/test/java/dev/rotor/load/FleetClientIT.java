@@ -109,6 +109,25 @@ class FleetClientIT {
   }
 
   @Test
+  void anIdleConnectionIsClosedByTheClientAndTheNextRequestResumes() throws Exception {
+    start(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+    client.close();
+    client = new FleetClient(Duration.ofMillis(300));
+    AgentCredential a = credential(0, 0);
+    assertThat(get(a)).isEqualTo(expected(a));
+    assertThat(client.openConnections()).isEqualTo(1);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (client.openConnections() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(client.openConnections()).isZero();
+    assertThat(get(a)).isEqualTo(expected(a));
+    assertThat(client.fullHandshakes()).isEqualTo(1);
+    assertThat(client.resumedHandshakes()).isEqualTo(1);
+  }
+
+  @Test
   void aServerCertificateForAnotherHostIsRefused() throws Exception {
     start(new GeneralName(GeneralName.dNSName, "other.example"));
     AgentCredential a = credential(0, 0);

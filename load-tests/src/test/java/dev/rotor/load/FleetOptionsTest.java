@@ -34,6 +34,7 @@ class FleetOptionsTest {
     soft.assertThat(o.trustDomain()).isEqualTo("rotor.local");
     soft.assertThat(o.csrs()).isEmpty();
     soft.assertThat(o.timeout()).isEqualTo(Duration.ofSeconds(30));
+    soft.assertThat(o.idleTimeout()).isEqualTo(Duration.ofSeconds(25));
     soft.assertThat(o.enrolConcurrency()).isEqualTo(32);
     soft.assertThat(o.findMax()).isFalse();
     soft.assertThat(o.maxSteps()).isEqualTo(12);
@@ -48,10 +49,11 @@ class FleetOptionsTest {
     FleetOptions o = parse("--url=https://ca.example:9443", "--token", "t", "--ca-bundle",
         bundle.toString(), "--identities", "400", "--agents", "20", "--ttl", "10s",
         "--duration", "5s", "--warmup", "0s", "--trust-domain", "example.org", "--csrs", "50",
-        "--timeout", "2s", "--enrol-concurrency", "4", "--find-max", "--max-steps", "3");
+        "--timeout", "2s", "--idle-timeout", "1m", "--enrol-concurrency", "4", "--find-max", "--max-steps", "3");
     assertThat(o).isEqualTo(new FleetOptions("https://ca.example:9443", "t",
         java.util.Optional.of(bundle), 400, 20, Duration.ofSeconds(10), Duration.ofSeconds(5),
-        Duration.ZERO, "example.org", java.util.OptionalInt.of(50), Duration.ofSeconds(2), 4,
+        Duration.ZERO, "example.org", java.util.OptionalInt.of(50), Duration.ofSeconds(2),
+        Duration.ofMinutes(1), 4,
         true, 3));
   }
 
