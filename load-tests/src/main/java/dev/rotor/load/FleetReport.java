@@ -17,6 +17,7 @@ import org.HdrHistogram.Histogram;
  * @param fullHandshakes full TLS handshakes in the window
  * @param resumedHandshakes resumed TLS handshakes in the window
  * @param agentRenewals agent certificates renewed over the whole run
+ * @param connectedAtStart agent connections open at the start of the window
  * @param connectedAtEnd agent connections open at the end of the window
  * @param clientCpuSeconds this process's CPU in the window; -1 when unknown
  * @param heapUsedBytes heap in use at the end of the window
@@ -31,6 +32,7 @@ record FleetReport(
     long fullHandshakes,
     long resumedHandshakes,
     long agentRenewals,
+    long connectedAtStart,
     long connectedAtEnd,
     double clientCpuSeconds,
     long heapUsedBytes) {
@@ -99,8 +101,9 @@ record FleetReport(
     out.add("errors        " + IssueReport.errorsLine(errors, errorsByKind));
     out.add(String.format(Locale.ROOT, "handshakes    %.1f/s new TLS handshakes: %d full, %d"
         + " resumed in the window", handshakesPerSecond(), fullHandshakes, resumedHandshakes));
-    out.add(String.format(Locale.ROOT, "agents        %d of %d connected at the end; %d agent"
-        + " certificates renewed during the run", connectedAtEnd, plan.agents(), agentRenewals));
+    out.add(String.format(Locale.ROOT, "agents        %d of %d connected at the start of the window,"
+        + " %d at the end; %d agent certificates renewed during the run", connectedAtStart,
+        plan.agents(), connectedAtEnd, agentRenewals));
     out.add(String.format(Locale.ROOT, "client        cpu %s, heap %d MB in use",
         clientCpuSeconds < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f s (%.0f%% of one"
             + " core)", clientCpuSeconds, 100 * clientCpuSeconds / windowSeconds),

@@ -19,12 +19,13 @@ final class FleetRun {
    *
    * @param fullHandshakes full TLS handshakes completed in the window
    * @param resumedHandshakes resumed TLS handshakes completed in the window
+   * @param connectedAtStart TLS connections open when the window opened
    * @param connectedAtEnd TLS connections open when the window closed
    * @param maxDispatchLagMicros the most an arrival was handed to its agent after its due time
    *     (the client's own lag; latency is counted from the due time regardless)
    */
   record Outcome(FleetRecorder recorder, Duration measured, long fullHandshakes,
-      long resumedHandshakes, long connectedAtEnd, double clientCpuSeconds, double machineBusy,
+      long resumedHandshakes, long connectedAtStart, long connectedAtEnd, double clientCpuSeconds, double machineBusy,
       long stillInFlight, long maxDispatchLagMicros) {}
 
   private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -51,6 +52,7 @@ final class FleetRun {
     boolean measuring = warmup.isZero();
     long nextProgress = measureStart + PROGRESS_EVERY_NANOS;
     CpuSample cpuStart = measuring ? CpuSample.now() : null;
+    long connectedAtStart = client.openConnections();
     long fullAtStart = client.fullHandshakes();
     long resumedAtStart = client.resumedHandshakes();
     long signedAtTick = 0;
@@ -71,6 +73,7 @@ final class FleetRun {
       if (!measuring && now - measureStart >= 0) {
         measuring = true;
         cpuStart = CpuSample.now();
+        connectedAtStart = client.openConnections();
         fullAtStart = client.fullHandshakes();
         resumedAtStart = client.resumedHandshakes();
         fullAtTick = fullAtStart;
@@ -116,7 +119,7 @@ final class FleetRun {
     while (driver.inFlight() > 0 && System.nanoTime() - drainUntil < 0) {
       Thread.sleep(20);
     }
-    return new Outcome(recorder, duration, full, resumed, connected,
+    return new Outcome(recorder, duration, full, resumed, connectedAtStart, connected,
         cpuEnd.processSecondsSince(cpuStart), cpuEnd.machineBusySince(cpuStart),
         driver.inFlight(), maxLag);
   }

@@ -113,7 +113,7 @@ final class RenewFleetCommand {
     double seconds = o.measured().toNanos() / 1e9;
     FleetReport report = new FleetReport(plan, seconds, r.signedInWindow(), r.latencyMicros(),
         r.errors().count(), r.errors().byKind(), o.fullHandshakes(), o.resumedHandshakes(),
-        r.agentRenewals(), o.connectedAtEnd(), o.clientCpuSeconds(), heapUsed());
+        r.agentRenewals(), o.connectedAtStart(), o.connectedAtEnd(), o.clientCpuSeconds(), heapUsed());
     report.lines().forEach(out::println);
     out.printf(Locale.ROOT, "issued        %d workload certificates over the whole run (warmup"
         + " and drain included)%n", r.signed());
