@@ -79,7 +79,7 @@ final class RenewFleetCommand {
       }
       credentials = null;
       FleetEnrolment.connect(agents, client, options.baseUrl(), CONNECT_CONCURRENCY,
-          options.timeout(), out);
+          options.timeout(), options.idleTimeout(), out);
       AgentCredential first = agents.getFirst().credential();
       out.printf(Locale.ROOT, "agents: certificates live %d s; each agent renews its own at half"
           + " that ±%.0f%% and reconnects; first renewals spread over the first half-lifetime"

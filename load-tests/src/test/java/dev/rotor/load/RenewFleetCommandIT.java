@@ -136,7 +136,8 @@ class RenewFleetCommandIT {
         .contains("fleet: 400 identities on 20 agents, ttl 10 s: renewal at half lifetime needs"
             + " 80.0 renewals/s")
         .contains("agents: 20 join tokens created and 20 agents attested")
-        .contains("agents: 20 mTLS connections open")
+        .containsPattern("agents: 20 connections opened in [0-9.]+ s .*: 20 full and 0 resumed"
+            + " handshakes, 20 open now")
         .contains("errors        0");
     assertThat(field(out, "errors")).as(out).isZero();
     assertThat(field(out, "required_per_s")).isEqualTo(80.0);
