@@ -22,6 +22,8 @@ public final class RotorLoad {
         renew-fleet   a simulated agent fleet renewing its workloads over mTLS at the rate it
                       needs (rotor-load renew-fleet --help)
         fleet-policy  the server's static policy for renew-fleet (rotor-load fleet-policy --help)
+        proxy         the agent's mTLS data-plane proxy against nginx, with ab
+                      (rotor-load proxy --help)
         ceiling       only the ECDSA P-256 sign/verify ceiling of this machine, no server needed
       """;
 
@@ -75,6 +77,9 @@ public final class RotorLoad {
         return 1;
       }
     }
+    if (args[0].equals("proxy")) {
+      return proxy(Arrays.copyOfRange(args, 1, args.length), out, err, env);
+    }
     if (!args[0].equals("issue")) {
       err.println("rotor-load: unknown command '" + args[0] + "'");
       err.print(USAGE);
@@ -119,6 +124,27 @@ public final class RotorLoad {
       return new RenewFleetCommand(options, out).run();
     } catch (Exception e) {
       err.println("rotor-load renew-fleet: " + describe(e));
+      return 1;
+    }
+  }
+
+  private static int proxy(String[] rest, PrintStream out, PrintStream err, Function<String, String> env) {
+    if (Arrays.stream(rest).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print(ProxyBench.USAGE);
+      return 0;
+    }
+    ProxyBench.Options options;
+    try {
+      options = ProxyBench.Options.parse(rest, env);
+    } catch (UsageException e) {
+      err.println("rotor-load proxy: " + e.getMessage());
+      err.println("(rotor-load proxy --help lists the options)");
+      return 2;
+    }
+    try {
+      return new ProxyBench(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load proxy: " + describe(e));
       return 1;
     }
   }

@@ -14,7 +14,9 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Checks a peer's certificate chain as the proxy requires: present, within its validity, chaining
@@ -23,9 +25,18 @@ import java.util.Set;
  */
 public final class PeerVerifier {
 
+  private static final int MAX_VALIDATED = 10_000;
+
   private final IdentitySource identities;
   private final RevocationSet revoked;
   private final Clock clock;
+  /**
+   * Leaves whose chain passed PKIX validation, with the bundle it passed against: the same peer
+   * opens many connections, and a resumed session is checked again after its handshake, so path
+   * validation (the costly part) runs once per certificate and bundle. Validity and revocation
+   * are still checked every time.
+   */
+  private final Map<X509Certificate, List<X509Certificate>> validated = new ConcurrentHashMap<>();
 
   public PeerVerifier(IdentitySource identities, RevocationSet revoked, Clock clock) {
     this.identities = identities;
@@ -45,7 +56,14 @@ public final class PeerVerifier {
     } catch (CertificateException e) {
       throw new PeerRejected(DenyReason.EXPIRED, "the peer certificate " + serial(leaf) + " is not valid now (" + e.getMessage() + ")");
     }
-    validatePath(chain, now);
+    List<X509Certificate> bundle = identities.bundle();
+    if (validated.get(leaf) != bundle) {
+      validatePath(chain, bundle, now);
+      if (validated.size() >= MAX_VALIDATED) {
+        validated.clear();
+      }
+      validated.put(leaf, bundle);
+    }
     if (revoked.isRevoked(serial(leaf))) {
       throw new PeerRejected(DenyReason.REVOKED, "the peer certificate " + serial(leaf) + " is revoked");
     }
@@ -59,8 +77,7 @@ public final class PeerVerifier {
     return id;
   }
 
-  private void validatePath(X509Certificate[] chain, Date now) throws PeerRejected {
-    List<X509Certificate> bundle = identities.bundle();
+  private void validatePath(X509Certificate[] chain, List<X509Certificate> bundle, Date now) throws PeerRejected {
     if (bundle.isEmpty()) {
       throw new PeerRejected(DenyReason.UNTRUSTED, "no trust bundle yet");
     }

@@ -40,6 +40,10 @@ public final class Proxy implements Closeable {
   private static final int CONNECT_TIMEOUT_MS = 5_000;
   private static final int BUFFER = 16 * 1024;
 
+  private static Thread thread(String name, Runnable r) {
+    return Thread.ofVirtual().name(name).start(r);
+  }
+
   private final ProxyConfig config;
   private final IdentitySource identities;
   private final PeerVerifier verifier;
@@ -133,7 +137,7 @@ public final class Proxy implements Closeable {
         }
         continue;
       }
-      Thread.ofVirtual().name("rotor-proxy-conn").start(() -> {
+      thread("rotor-proxy-conn", () -> {
         try {
           handler.handle(s);
         } catch (Exception e) {
@@ -268,7 +272,7 @@ public final class Proxy implements Closeable {
     Counter fromTls = metrics.bytes(listener, "from_tls");
     Counter toTls = metrics.bytes(listener, "to_tls");
     try {
-      Thread back = Thread.ofVirtual().name("rotor-proxy-pump").start(() -> copy(plain, tls, toTls, conn));
+      Thread back = thread("rotor-proxy-pump", () -> copy(plain, tls, toTls, conn));
       try {
         if (xfcc != null) {
           HttpRequestStream http = new HttpRequestStream(tls.getInputStream(), plain.getOutputStream(), xfcc);

@@ -1,0 +1,14 @@
+package dev.rotor.agent.sink;
+
+import dev.rotor.agent.api.ApiError;
+import dev.rotor.agent.api.Issued;
+import java.time.Duration;
+import java.util.List;
+
+/** The one thing the sinks need from the server: a workload certificate for a CSR made on the node. */
+@FunctionalInterface
+public interface WorkloadSigner {
+
+  /** Signs {@code csrPem} for {@code spiffeId} (+ {@code dnsNames}); {@code ttl} null for the server's default. */
+  Issued sign(String csrPem, String spiffeId, List<String> dnsNames, Duration ttl) throws ApiError;
+}
