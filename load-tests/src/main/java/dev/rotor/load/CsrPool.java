@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -70,6 +72,16 @@ final class CsrPool {
   static CsrPool generate(
       int size, int threads, Provider provider, String trustDomain, String profile, int ttlSeconds)
       throws InterruptedException {
+    return generate(size, threads, provider, n -> spiffeId(trustDomain, n),
+        pem -> requestBody(pem, profile, ttlSeconds));
+  }
+
+  /**
+   * Generates {@code size} key pairs and CSRs on {@code threads} threads; CSR {@code n} names
+   * {@code sanOf(n)} and is stored as {@code bodyOf(pem)}.
+   */
+  static CsrPool generate(int size, int threads, Provider provider, IntFunction<String> sanOf,
+      Function<String, byte[]> bodyOf) throws InterruptedException {
     byte[][] bodies = new byte[size][];
     ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform()
         .name("csr-gen-", 0).daemon(true).factory());
@@ -82,9 +94,9 @@ final class CsrPool {
         parts.add(pool.submit(() -> {
           KeyPairGenerator kpg = keyPairGenerator(provider);
           for (int i = lo; i < hi; i++) {
-            PKCS10CertificationRequest csr = create(kpg.generateKeyPair(), spiffeId(trustDomain, i),
+            PKCS10CertificationRequest csr = create(kpg.generateKeyPair(), sanOf.apply(i),
                 provider);
-            bodies[i] = requestBody(pem(csr), profile, ttlSeconds);
+            bodies[i] = bodyOf.apply(pem(csr));
           }
           return null;
         }));

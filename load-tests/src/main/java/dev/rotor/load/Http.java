@@ -1,6 +1,7 @@
 package dev.rotor.load;
 
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -28,7 +29,12 @@ final class Http {
     if (tls != null) {
       connector.setSslContextFactory(tls);
     }
-    HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+    return newClient(new HttpClientTransportOverHTTP(connector), threadName);
+  }
+
+  /** A client over {@code transport}, set up like {@link #newClient(SslContextFactory.Client, String)}. */
+  static HttpClient newClient(HttpClientTransport transport, String threadName) {
+    HttpClient client = new HttpClient(transport);
     // Virtual threads, not Jetty's default QueuedThreadPool: on 2 shared cores the pool's thread
     // hand-offs cost more than the requests. Measured against a stand-in server with canned
     // answers, concurrency 64, 20 s: QueuedThreadPool 170-250 µs of client CPU per request, JDK

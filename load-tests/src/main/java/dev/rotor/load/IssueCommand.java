@@ -4,11 +4,13 @@ import dev.rotor.pki.CryptoProviders;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
@@ -141,23 +143,32 @@ final class IssueCommand {
   }
 
   private TrustAnchors trust() throws Exception {
-    if (options.caCert().isPresent()) {
-      TrustAnchors trust = TrustAnchors.fromPem(Files.readAllBytes(options.caCert().get()));
+    return trust(options.caCert(), options.baseUrl(), "--cacert", out);
+  }
+
+  /**
+   * The trust anchors: the PEM file {@code bundle}, or else the server's {@code /ca/bundle.pem}
+   * fetched once and trusted on first use. Prints where they came from and their fingerprints.
+   */
+  static TrustAnchors trust(Optional<Path> bundle, String baseUrl, String option, PrintStream out)
+      throws Exception {
+    if (bundle.isPresent()) {
+      TrustAnchors trust = TrustAnchors.fromPem(Files.readAllBytes(bundle.get()));
       out.printf(Locale.ROOT, "trust: %d anchors from %s%n", trust.certificates().size(),
-          options.caCert().get());
-      printAnchors(trust.certificates());
+          bundle.get());
+      printAnchors(trust.certificates(), out);
       return trust;
     }
-    TrustAnchors trust = TrustAnchors.fetchTrustOnFirstUse(options.baseUrl());
+    TrustAnchors trust = TrustAnchors.fetchTrustOnFirstUse(baseUrl);
     out.printf(Locale.ROOT,
         "trust: fetched %s/ca/bundle.pem without verification and trusted it on first use"
-            + " (%d certificates); pass --cacert to pin it%n",
-        options.baseUrl(), trust.certificates().size());
-    printAnchors(trust.certificates());
+            + " (%d certificates); pass %s to pin it%n",
+        baseUrl, trust.certificates().size(), option);
+    printAnchors(trust.certificates(), out);
     return trust;
   }
 
-  private void printAnchors(List<X509Certificate> certs) {
+  private static void printAnchors(List<X509Certificate> certs, PrintStream out) {
     for (X509Certificate c : certs) {
       out.printf(Locale.ROOT, "  SHA-256 %s  %s%n", TrustAnchors.fingerprint(c),
           c.getSubjectX500Principal().getName());

@@ -5,11 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -22,8 +19,6 @@ import org.HdrHistogram.Histogram;
  */
 final class IssueRecorder {
 
-  static final int MAX_ERROR_SAMPLES = 5;
-
   private static final JsonFactory JSON = new JsonFactory();
 
   private final long measureStartNanos;
@@ -34,8 +29,7 @@ final class IssueRecorder {
   private final LongAdder measuredRequests = new LongAdder();
   private final LongAdder measuredIssued = new LongAdder();
   private final LongAdder measuredErrors = new LongAdder();
-  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-  private final List<String> errorSamples = new ArrayList<>();
+  private final ErrorTally errors = new ErrorTally();
   private final ConcurrentLinkedQueue<String> serials = new ConcurrentLinkedQueue<>();
 
   IssueRecorder(long measureStartNanos, long measureEndNanos) {
@@ -52,18 +46,19 @@ final class IssueRecorder {
       latencyMicros.recordValue(Math.max(0, (endNanos - startNanos) / 1_000));
     }
     String error;
+    String detail;
     if (failure != null) {
       error = "transport " + failure.getClass().getSimpleName()
           + (status != 0 ? " after " + status : "");
-      sample(error, String.valueOf(failure.getMessage()));
+      detail = String.valueOf(failure.getMessage());
     } else if (status != 201) {
       error = "http " + status;
-      sample(error, new String(body, StandardCharsets.UTF_8));
+      detail = new String(body, StandardCharsets.UTF_8);
     } else {
       String serial = serialOf(body);
       if (serial == null) {
         error = "201 without serial";
-        sample(error, new String(body, StandardCharsets.UTF_8));
+        detail = new String(body, StandardCharsets.UTF_8);
       } else {
         serials.add(serial);
         issued.increment();
@@ -73,7 +68,7 @@ final class IssueRecorder {
         return;
       }
     }
-    errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+    errors.add(error, detail);
     if (measured) {
       measuredErrors.increment();
     }
@@ -99,15 +94,6 @@ final class IssueRecorder {
     }
   }
 
-  private void sample(String kind, String body) {
-    String line = kind + ": " + Http.abbreviate(body);
-    synchronized (errorSamples) {
-      if (errorSamples.size() < MAX_ERROR_SAMPLES && !errorSamples.contains(line)) {
-        errorSamples.add(line);
-      }
-    }
-  }
-
   long requests() {
     return requests.sum();
   }
@@ -129,20 +115,16 @@ final class IssueRecorder {
   }
 
   long errorCount() {
-    return errors.values().stream().mapToLong(LongAdder::sum).sum();
+    return errors.count();
   }
 
   /** Errors over the whole run, by kind, sorted by kind. */
   Map<String, Long> errorsByKind() {
-    Map<String, Long> out = new TreeMap<>();
-    errors.forEach((k, v) -> out.put(k, v.sum()));
-    return out;
+    return errors.byKind();
   }
 
   List<String> errorSamples() {
-    synchronized (errorSamples) {
-      return List.copyOf(errorSamples);
-    }
+    return errors.samples();
   }
 
   List<String> serials() {

@@ -18,9 +18,13 @@ public final class RotorLoad {
       usage: rotor-load <command> [options]
 
       commands:
-        issue     closed-loop load on POST /api/v1/certificates (rotor-load issue --help)
-        ceiling   only the ECDSA P-256 sign/verify ceiling of this machine, no server needed
-        proxy     the agent's mTLS data-plane proxy against nginx, with ab (rotor-load proxy --help)
+        issue         closed-loop load on POST /api/v1/certificates (rotor-load issue --help)
+        renew-fleet   a simulated agent fleet renewing its workloads over mTLS at the rate it
+                      needs (rotor-load renew-fleet --help)
+        fleet-policy  the server's static policy for renew-fleet (rotor-load fleet-policy --help)
+        proxy         the agent's mTLS data-plane proxy against nginx, with ab
+                      (rotor-load proxy --help)
+        ceiling       only the ECDSA P-256 sign/verify ceiling of this machine, no server needed
       """;
 
   private RotorLoad() {}
@@ -53,6 +57,26 @@ public final class RotorLoad {
         return 1;
       }
     }
+    if (args[0].equals("renew-fleet")) {
+      return renewFleet(Arrays.copyOfRange(args, 1, args.length), out, err, env);
+    }
+    if (args[0].equals("fleet-policy")) {
+      String[] rest = Arrays.copyOfRange(args, 1, args.length);
+      if (Arrays.stream(rest).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+        out.print(FleetPolicyCommand.USAGE);
+        return 0;
+      }
+      try {
+        return FleetPolicyCommand.run(rest, out);
+      } catch (UsageException e) {
+        err.println("rotor-load fleet-policy: " + e.getMessage());
+        err.println("(rotor-load fleet-policy --help lists the options)");
+        return 2;
+      } catch (Exception e) {
+        err.println("rotor-load fleet-policy: " + describe(e));
+        return 1;
+      }
+    }
     if (args[0].equals("proxy")) {
       return proxy(Arrays.copyOfRange(args, 1, args.length), out, err, env);
     }
@@ -78,6 +102,28 @@ public final class RotorLoad {
       return new IssueCommand(options, out).run();
     } catch (Exception e) {
       err.println("rotor-load issue: " + describe(e));
+      return 1;
+    }
+  }
+
+  private static int renewFleet(String[] args, PrintStream out, PrintStream err,
+      Function<String, String> env) {
+    if (Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print(FleetOptions.USAGE);
+      return 0;
+    }
+    FleetOptions options;
+    try {
+      options = FleetOptions.parse(args, env);
+    } catch (UsageException e) {
+      err.println("rotor-load renew-fleet: " + e.getMessage());
+      err.println("(rotor-load renew-fleet --help lists the options)");
+      return 2;
+    }
+    try {
+      return new RenewFleetCommand(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load renew-fleet: " + describe(e));
       return 1;
     }
   }

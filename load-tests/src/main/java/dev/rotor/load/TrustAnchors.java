@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -93,7 +94,7 @@ record TrustAnchors(List<X509Certificate> certificates, byte[] pem) {
   }
 
   /** Trust managers accepting only these anchors. */
-  javax.net.ssl.TrustManager[] sslContextTrustManagers() throws GeneralSecurityException, IOException {
+  TrustManager[] sslContextTrustManagers() throws GeneralSecurityException, IOException {
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(keyStore());

@@ -64,7 +64,7 @@ class IssueRecorderTest {
         java.util.Map.entry("http 429", 1L),
         java.util.Map.entry("http 500", 10L),
         java.util.Map.entry("transport TimeoutException", 1L));
-    assertThat(r.errorSamples()).hasSize(IssueRecorder.MAX_ERROR_SAMPLES)
+    assertThat(r.errorSamples()).hasSize(ErrorTally.MAX_SAMPLES)
         .startsWith("http 500: {\"title\":\"boom 0\"}", "http 500: {\"title\":\"boom 1\"}");
   }
 

@@ -45,6 +45,38 @@ class RotorLoadTest {
   }
 
   @Test
+  void renewFleetAndFleetPolicyHaveHelp() {
+    assertThat(run("--help")).isZero();
+    assertThat(out()).contains("renew-fleet").contains("fleet-policy");
+    assertThat(run("renew-fleet", "--help")).isZero();
+    assertThat(out()).contains("--identities N").contains("--agents N").contains("--find-max")
+        .contains("ROTOR_STATIC_POLICY");
+    assertThat(run("fleet-policy", "--help")).isZero();
+    assertThat(out()).contains("--agents N").contains("--out FILE");
+  }
+
+  @Test
+  void fleetPolicyWritesTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("policy.yaml");
+    assertThat(run("fleet-policy", "--agents", "2", "--trust-domain", "example.org", "--out",
+        file.toString())).isZero();
+    assertThat(java.nio.file.Files.readString(file))
+        .contains("nodes:\n  fleet-0: [\"spiffe://example.org/ns/fleet-0/*\"]\n"
+            + "  fleet-1: [\"spiffe://example.org/ns/fleet-1/*\"]\n");
+    assertThat(out()).contains("ROTOR_STATIC_POLICY=" + file);
+    assertThat(run("fleet-policy", "--out", file.toString())).isEqualTo(2);
+    assertThat(err()).contains("--agents is required");
+  }
+
+  @Test
+  void renewFleetBadOptionIsUsageError() {
+    assertThat(run("renew-fleet", "--url", "https://h", "--token", "t", "--agents", "0"))
+        .isEqualTo(2);
+    assertThat(err()).contains("rotor-load renew-fleet: --agents: 0 is outside 1..1000000");
+  }
+
+  @Test
   void unknownCommandIsUsageError() {
     assertThat(run("hammer")).isEqualTo(2);
     assertThat(err()).contains("unknown command 'hammer'");
