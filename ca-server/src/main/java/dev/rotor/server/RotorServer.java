@@ -241,7 +241,7 @@ public final class RotorServer implements AutoCloseable {
 
       Router httpsRouter = new Router(json, metrics);
       rest.register(httpsRouter);
-      new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, config.trustDomain(), clock),
+      new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, revocationFeed::isRevoked, config.trustDomain(), clock),
           attestor, WorkloadPolicy.anyOf(policies), revocationFeed, config.trustDomain(), clock, metrics, json).register(httpsRouter);
       publicApi.registerCommon(httpsRouter);
       Router httpRouter = new Router(json, metrics);

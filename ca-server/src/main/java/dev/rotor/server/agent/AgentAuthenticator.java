@@ -24,12 +24,15 @@ import org.eclipse.jetty.server.Request;
  * certificate must also be one this CA issued with the {@code agent} profile (byte-for-byte the
  * recorded one), not revoked, not expired, and name an agent of our trust domain.
  *
- * <p>Database answers are cached per serial for {@link #CACHE_TTL}: a revoked agent is refused
- * within that time, and the renewal hot path does not pay a query per request.
+ * <p>A certificate found in the database is cached until it expires, so the hot path (an agent
+ * renewing its workloads every few seconds) pays no query per request; revocation is checked on
+ * every request against the {@link dev.rotor.server.revocation.RevocationFeed}'s set, which
+ * follows this replica's revocations at once and other replicas' within its poll interval (1 s).
+ * Serials not found are cached for {@link #NEGATIVE_TTL} only.
  */
 public final class AgentAuthenticator {
 
-  static final Duration CACHE_TTL = Duration.ofSeconds(5);
+  static final Duration NEGATIVE_TTL = Duration.ofSeconds(5);
   private static final int MAX_CACHE = 100_000;
 
   /** An authenticated agent. */
@@ -42,12 +45,15 @@ public final class AgentAuthenticator {
   private record Cached(Optional<CertificateRecord> record, Instant until) {}
 
   private final PgCertificateStore certificates;
+  private final java.util.function.Predicate<String> revoked;
   private final String trustDomain;
   private final Clock clock;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-  public AgentAuthenticator(PgCertificateStore certificates, String trustDomain, Clock clock) {
+  /** @param revoked whether a serial is revoked (the revocation feed's current set) */
+  public AgentAuthenticator(PgCertificateStore certificates, java.util.function.Predicate<String> revoked, String trustDomain, Clock clock) {
     this.certificates = certificates;
+    this.revoked = revoked;
     this.trustDomain = trustDomain;
     this.clock = clock;
   }
@@ -75,7 +81,7 @@ public final class AgentAuthenticator {
       throw new RotorException(ErrorCode.UNAUTHENTICATED, "the client certificate was not issued by this CA");
     }
     CertificateRecord r = record.get();
-    if (r.revokedAt() != null) {
+    if (r.revokedAt() != null || revoked.test(serial)) {
       throw new RotorException(ErrorCode.FORBIDDEN, "the agent certificate " + serial + " is revoked; attest again");
     }
     if (!now.isBefore(r.notAfter())) {
@@ -100,7 +106,7 @@ public final class AgentAuthenticator {
     if (cache.size() >= MAX_CACHE) {
       cache.clear();
     }
-    cache.put(serial, new Cached(r, now.plus(CACHE_TTL)));
+    cache.put(serial, new Cached(r, r.map(CertificateRecord::notAfter).orElse(now.plus(NEGATIVE_TTL))));
     return r;
   }
 }

@@ -37,7 +37,7 @@ public final class RevocationFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RevocationFeed.class);
 
   /** One version of the set, with its JSON answer encoded once for every follower. */
-  public record Snapshot(String version, int size, byte[] json) {}
+  public record Snapshot(String version, int size, byte[] json, Set<String> serials) {}
 
   private final class Waiter {
     final String since;
@@ -80,6 +80,11 @@ public final class RevocationFeed implements AutoCloseable {
   /** A revocation committed here: publish it now rather than at the next poll. */
   public void invalidate() {
     scheduler.execute(this::refreshQuietly);
+  }
+
+  /** Whether the set as last read lists {@code serialHex} (lower-case hex). */
+  public boolean isRevoked(String serialHex) {
+    return current.serials().contains(serialHex);
   }
 
   /** The set as last read. */
@@ -145,7 +150,9 @@ public final class RevocationFeed implements AutoCloseable {
         m.put("notAfter", r.notAfter().toString());
         return m;
       }).toList());
-      return new Snapshot(version, revoked.size(), json.writeValueAsBytes(out));
+      Set<String> serials = new java.util.HashSet<>();
+      revoked.forEach(r -> serials.add(r.serial()));
+      return new Snapshot(version, revoked.size(), json.writeValueAsBytes(out), Set.copyOf(serials));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
