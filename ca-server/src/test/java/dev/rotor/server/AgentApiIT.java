@@ -89,6 +89,10 @@ class AgentApiIT {
           static-2: ["spiffe://rotor.local/ns/batch/sa/job"]
         """);
     server = TestServer.start(Map.of("ROTOR_STATIC_POLICY", policy.toString()), client);
+    // Ready includes the pod cache's first list: until then pod-based decisions are 503s.
+    await().atMost(Duration.ofSeconds(30)).until(() -> HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(server.http("/readyz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+        .statusCode() == 200);
     operator = server.token("ops", "operator");
     viewer = server.token("look", "viewer");
   }

@@ -58,7 +58,7 @@ public final class PodPolicy implements WorkloadPolicy, AutoCloseable {
       return Decision.deny(id + " is not a workload identity spiffe://" + trustDomain + "/ns/<namespace>/sa/<serviceaccount>");
     }
     if (!informer.hasSynced()) {
-      throw new dev.rotor.server.RotorException(dev.rotor.server.ErrorCode.UNAVAILABLE, "the pod cache is not synced yet");
+      return Decision.unknown("the pod cache is not synced yet");
     }
     for (Pod pod : informer.getIndexer().byIndex(BY_NODE, node)) {
       if (runsOn(pod, node, w.get())) {

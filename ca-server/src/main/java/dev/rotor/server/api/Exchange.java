@@ -57,18 +57,38 @@ public final class Exchange {
     return request.getHeaders().get(name);
   }
 
+  /**
+   * Up to this many bytes of an oversized body are read and discarded before the 413 is sent, so
+   * that a client still sending gets the answer instead of a connection reset.
+   */
+  static final int DRAIN_LIMIT = 1024 * 1024;
+
   /** The body, at most {@link #MAX_BODY} bytes (413 otherwise). */
   public byte[] body() throws IOException {
     long declared = request.getLength();
-    if (declared > MAX_BODY) {
-      throw new RotorException(ErrorCode.BODY_TOO_LARGE, "the body is " + declared + " bytes; the limit is " + MAX_BODY);
-    }
     try (InputStream in = Content.Source.asInputStream(request)) {
+      if (declared > MAX_BODY) {
+        drain(in, declared);
+        throw new RotorException(ErrorCode.BODY_TOO_LARGE, "the body is " + declared + " bytes; the limit is " + MAX_BODY);
+      }
       byte[] b = in.readNBytes(MAX_BODY + 1);
       if (b.length > MAX_BODY) {
+        drain(in, -1);
         throw new RotorException(ErrorCode.BODY_TOO_LARGE, "the body exceeds the limit of " + MAX_BODY + " bytes");
       }
       return b;
+    }
+  }
+
+  private static void drain(InputStream in, long declared) throws IOException {
+    if (declared > DRAIN_LIMIT) {
+      return; // too much to read for nothing: Jetty closes the connection after the answer
+    }
+    long left = DRAIN_LIMIT;
+    byte[] sink = new byte[8192];
+    int n;
+    while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+      left -= n;
     }
   }
 

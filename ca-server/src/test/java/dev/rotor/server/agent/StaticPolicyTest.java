@@ -50,5 +50,10 @@ class StaticPolicyTest {
     assertThat(WorkloadPolicy.anyOf(List.of(no1, no2)).decide("n", id).reason()).isEqualTo("first says no; second says no");
     assertThat(WorkloadPolicy.anyOf(List.of(no1, yes)).decide("n", id).allowed()).isTrue();
     assertThat(WorkloadPolicy.anyOf(List.of()).decide("n", id).allowed()).isFalse();
+    // A policy that cannot decide yet (pod cache loading): another may still allow; otherwise 503, not 403.
+    WorkloadPolicy loading = (n, i) -> WorkloadPolicy.Decision.unknown("the pod cache is not synced yet");
+    assertThat(WorkloadPolicy.anyOf(List.of(loading, yes)).decide("n", id).allowed()).isTrue();
+    assertThatThrownBy(() -> WorkloadPolicy.anyOf(List.of(loading, no1)).decide("n", id))
+        .isInstanceOfSatisfying(dev.rotor.server.RotorException.class, e -> assertThat(e.code()).isEqualTo(dev.rotor.server.ErrorCode.UNAVAILABLE));
   }
 }
