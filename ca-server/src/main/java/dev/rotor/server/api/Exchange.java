@@ -29,6 +29,7 @@ public final class Exchange {
   private final Map<String, String> pathParams;
   private final ObjectMapper json;
   private boolean responded;
+  private boolean bodyRead;
   private int status;
 
   Exchange(Request request, Response response, Callback callback, Map<String, String> pathParams, ObjectMapper json) {
@@ -65,6 +66,7 @@ public final class Exchange {
 
   /** The body, at most {@link #MAX_BODY} bytes (413 otherwise). */
   public byte[] body() throws IOException {
+    bodyRead = true;
     long declared = request.getLength();
     try (InputStream in = Content.Source.asInputStream(request)) {
       if (declared > MAX_BODY) {
@@ -142,6 +144,19 @@ public final class Exchange {
     }
     responded = true;
     this.status = status;
+    if (!bodyRead) {
+      // A request refused before its body was read (401, 403, 404, ...): read the rest first, or
+      // Jetty would close the connection after an already committed keep-alive answer and the
+      // client could send its next request into the closing connection.
+      bodyRead = true;
+      if (request.getLength() != 0) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+          drain(in, request.getLength());
+        } catch (IOException | RuntimeException e) {
+          // the client is gone or sent garbage: Jetty closes the connection after the answer
+        }
+      }
+    }
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
