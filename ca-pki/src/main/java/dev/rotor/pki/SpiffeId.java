@@ -80,6 +80,39 @@ public record SpiffeId(String trustDomain, String path) {
     return new SpiffeId(trustDomain, path);
   }
 
+  /**
+   * The SPIFFE ID of an X509-SVID: its one URI SAN (X509-SVID §2 allows exactly one), parsed.
+   * Empty when the certificate has no URI SAN, more than one, or one that is not a valid SPIFFE ID.
+   */
+  public static java.util.Optional<SpiffeId> fromCertificate(java.security.cert.X509Certificate cert) {
+    java.util.Collection<java.util.List<?>> sans;
+    try {
+      sans = cert.getSubjectAlternativeNames();
+    } catch (java.security.cert.CertificateParsingException e) {
+      return java.util.Optional.empty();
+    }
+    if (sans == null) {
+      return java.util.Optional.empty();
+    }
+    String uri = null;
+    for (java.util.List<?> san : sans) {
+      if (Integer.valueOf(6).equals(san.get(0))) {
+        if (uri != null) {
+          return java.util.Optional.empty();
+        }
+        uri = String.valueOf(san.get(1));
+      }
+    }
+    if (uri == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(parse(uri));
+    } catch (PkiException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** The ID as a URI. */
   public URI toUri() {
     return URI.create(toString());

@@ -78,4 +78,32 @@ class SpiffeIdTest {
     assertThatThrownBy(() -> SpiffeId.of("example.org", "a")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> SpiffeId.of("example.org", "/a/")).isInstanceOf(IllegalArgumentException.class);
   }
+
+  private static java.security.cert.X509Certificate withUris(String... uris) throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(256);
+    java.security.KeyPair k = g.generateKeyPair();
+    org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+        new org.bouncycastle.asn1.x500.X500Name("CN=t"), java.math.BigInteger.ONE, new java.util.Date(),
+        new java.util.Date(System.currentTimeMillis() + 60_000), new org.bouncycastle.asn1.x500.X500Name("CN=t"), k.getPublic());
+    if (uris.length > 0) {
+      org.bouncycastle.asn1.x509.GeneralName[] names = new org.bouncycastle.asn1.x509.GeneralName[uris.length];
+      for (int i = 0; i < uris.length; i++) {
+        names[i] = new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, uris[i]);
+      }
+      b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, true, new org.bouncycastle.asn1.x509.GeneralNames(names));
+    }
+    return new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+        b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate())));
+  }
+
+  @Test
+  void fromCertificate_takes_the_one_uri_san() throws Exception {
+    assertThat(SpiffeId.fromCertificate(withUris("spiffe://rotor.local/ns/a/sa/b")))
+        .contains(SpiffeId.of("rotor.local", "/ns/a/sa/b"));
+    assertThat(SpiffeId.fromCertificate(withUris())).isEmpty();
+    assertThat(SpiffeId.fromCertificate(withUris("spiffe://rotor.local/ns/a/sa/b", "spiffe://rotor.local/ns/c/sa/d"))).isEmpty();
+    assertThat(SpiffeId.fromCertificate(withUris("https://rotor.local/x"))).isEmpty();
+    assertThat(SpiffeId.fromCertificate(withUris("spiffe://Rotor.local/x"))).isEmpty();
+  }
 }

@@ -2,9 +2,7 @@ package dev.rotor.agent.api;
 
 import dev.rotor.pki.PkiException;
 import dev.rotor.pki.PrivateKeys;
-import java.net.URI;
 import java.security.PrivateKey;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -63,22 +61,9 @@ public record Credentials(PrivateKey key, List<X509Certificate> chain, TrustBund
     return spiffeIdOf(leaf());
   }
 
-  /** The first {@code spiffe://} URI SAN of a certificate. */
+  /** The certificate's SPIFFE ID: its one URI SAN, a valid SPIFFE ID. */
   public static Optional<String> spiffeIdOf(X509Certificate cert) {
-    try {
-      var sans = cert.getSubjectAlternativeNames();
-      if (sans == null) {
-        return Optional.empty();
-      }
-      for (List<?> san : sans) {
-        if (((Integer) san.get(0)) == 6 && san.get(1).toString().startsWith("spiffe://")) {
-          return Optional.of(URI.create(san.get(1).toString()).toString());
-        }
-      }
-    } catch (CertificateParsingException | IllegalArgumentException e) {
-      return Optional.empty();
-    }
-    return Optional.empty();
+    return dev.rotor.pki.SpiffeId.fromCertificate(cert).map(Object::toString);
   }
 
   @Override

@@ -4,13 +4,11 @@ import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -111,26 +109,8 @@ public final class PeerVerifier {
     return cert.getSerialNumber().toString(16);
   }
 
-  /** The one URI SAN starting with spiffe://, or null when there is none or more than one URI SAN. */
+  /** The certificate's SPIFFE ID (exactly one URI SAN, a valid SPIFFE ID), or null. */
   public static String spiffeId(X509Certificate cert) {
-    Collection<List<?>> sans;
-    try {
-      sans = cert.getSubjectAlternativeNames();
-    } catch (CertificateParsingException e) {
-      return null;
-    }
-    if (sans == null) {
-      return null;
-    }
-    String found = null;
-    for (List<?> san : sans) {
-      if (Integer.valueOf(6).equals(san.get(0))) {
-        if (found != null) {
-          return null; // X509-SVID: exactly one URI SAN
-        }
-        found = String.valueOf(san.get(1));
-      }
-    }
-    return found != null && found.startsWith("spiffe://") ? found : null;
+    return dev.rotor.pki.SpiffeId.fromCertificate(cert).map(Object::toString).orElse(null);
   }
 }

@@ -30,10 +30,6 @@ public final class RevocationSet {
     return version;
   }
 
-  public int size() {
-    return serials.size();
-  }
-
   public void onChange(Consumer<Set<String>> listener) {
     listeners.add(listener);
   }

@@ -90,7 +90,7 @@ public final class AgentAuthenticator {
     if (!"agent".equals(r.profile())) {
       throw new RotorException(ErrorCode.FORBIDDEN, "the client certificate is not an agent certificate");
     }
-    SpiffeId id = AgentIds.uriSan(leaf).orElseThrow(() ->
+    SpiffeId id = SpiffeId.fromCertificate(leaf).orElseThrow(() ->
         new RotorException(ErrorCode.FORBIDDEN, "the client certificate carries no agent SPIFFE ID"));
     String node = AgentIds.nodeOf(id, trustDomain).orElseThrow(() ->
         new RotorException(ErrorCode.FORBIDDEN, id + " is not an agent identity of this trust domain"));

@@ -1,11 +1,6 @@
 package dev.rotor.server.agent;
 
-import dev.rotor.pki.PkiException;
 import dev.rotor.pki.SpiffeId;
-import java.security.cert.CertificateParsingException;
-import java.security.cert.X509Certificate;
-import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -51,33 +46,6 @@ public final class AgentIds {
       return Optional.empty();
     }
     return Optional.of(new Workload(p[2], p[4]));
-  }
-
-  /** The single SPIFFE URI SAN of a certificate, if it has exactly one that parses. */
-  public static Optional<SpiffeId> uriSan(X509Certificate cert) {
-    Collection<List<?>> sans;
-    try {
-      sans = cert.getSubjectAlternativeNames();
-    } catch (CertificateParsingException e) {
-      return Optional.empty();
-    }
-    if (sans == null) {
-      return Optional.empty();
-    }
-    SpiffeId found = null;
-    for (List<?> san : sans) {
-      if (Integer.valueOf(6).equals(san.get(0))) {
-        if (found != null) {
-          return Optional.empty();
-        }
-        try {
-          found = SpiffeId.parse(String.valueOf(san.get(1)));
-        } catch (PkiException e) {
-          return Optional.empty();
-        }
-      }
-    }
-    return Optional.ofNullable(found);
   }
 
   /**

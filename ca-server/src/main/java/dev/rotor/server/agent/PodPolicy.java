@@ -80,11 +80,6 @@ public final class PodPolicy implements WorkloadPolicy, AutoCloseable {
         && w.serviceAccount().equals(sa);
   }
 
-  /** The pod with this name and uid in {@code namespace}, from the cache. */
-  public Optional<Pod> pod(String namespace, String name) {
-    return Optional.ofNullable(informer.getStore().getByKey(namespace + "/" + name));
-  }
-
   @Override
   public void close() {
     informer.close();

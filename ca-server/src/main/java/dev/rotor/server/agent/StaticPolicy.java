@@ -101,8 +101,4 @@ public final class StaticPolicy implements WorkloadPolicy {
     }
     return Decision.deny("the static policy does not give node " + node + " the identity " + s);
   }
-
-  public int nodeCount() {
-    return nodes.size();
-  }
 }

@@ -111,10 +111,6 @@ public final class RevocationFeed implements AutoCloseable {
     }
   }
 
-  public int waiting() {
-    return waiters.size();
-  }
-
   private void refreshQuietly() {
     try {
       Snapshot next = build(store.revokedUnexpired(clock.instant()));
