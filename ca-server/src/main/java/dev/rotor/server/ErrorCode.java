@@ -20,6 +20,7 @@ public enum ErrorCode {
   BAD_REVOCATION_REASON("bad-revocation-reason", "Unknown revocation reason", 400, false),
   UNAUTHENTICATED("unauthenticated", "Missing or invalid token", 401, false),
   FORBIDDEN("forbidden", "Not allowed for this role", 403, false),
+  CSRF("csrf", "Missing or invalid CSRF token", 403, false),
   NOT_FOUND("not-found", "Not found", 404, false),
   METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405, false),
   NOT_ACCEPTABLE("not-acceptable", "Not acceptable", 406, false),

@@ -14,13 +14,17 @@ import dev.rotor.server.agent.PodPolicy;
 import dev.rotor.server.agent.StaticPolicy;
 import dev.rotor.server.agent.WorkloadPolicy;
 import dev.rotor.server.api.PublicApi;
+import dev.rotor.server.api.OverviewApi;
 import dev.rotor.server.api.RestApi;
+import dev.rotor.server.api.SessionApi;
+import dev.rotor.server.api.Sessions;
 import dev.rotor.server.api.Router;
 import dev.rotor.server.api.TokenAuthenticator;
 import dev.rotor.server.ca.CaBootstrap;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.IssuanceService;
+import dev.rotor.server.issuance.IssuanceStats;
 import dev.rotor.server.revocation.CrlPublisher;
 import dev.rotor.server.revocation.OcspService;
 import dev.rotor.server.revocation.RevocationFeed;
@@ -30,7 +34,10 @@ import dev.rotor.server.store.Journal;
 import dev.rotor.server.store.PgAuditLog;
 import dev.rotor.server.store.PgCertificateStore;
 import dev.rotor.server.store.PgJoinTokenStore;
+import dev.rotor.server.store.PgOverviewStore;
+import dev.rotor.server.store.PgSessionStore;
 import dev.rotor.server.store.PgTokenStore;
+import dev.rotor.server.ui.UiAssets;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -236,11 +243,22 @@ public final class RotorServer implements AutoCloseable {
       readiness.put("journal", journal::isHealthy);
       readiness.put("serverCertificate", serverCertificate::isValid);
       PublicApi publicApi = new PublicApi(ca, crl, ocsp, prometheus, readiness);
-      TokenAuthenticator auth = new TokenAuthenticator(tokens, clock);
+      Sessions sessions = new Sessions(new PgSessionStore(database.dataSource()), clock, config.uiSessionIdle());
+      TokenAuthenticator auth = new TokenAuthenticator(tokens, clock, sessions);
       RestApi rest = new RestApi(issuance, revocation, certificates, audit, tokens, journal, auth, ca, clock, json);
+      IssuanceStats stats = new IssuanceStats(database.dataSource(), clock, Duration.ofSeconds(5));
+      started.add(stats);
+      issuance.recordStatsIn(stats);
 
       Router httpsRouter = new Router(json, metrics);
       rest.register(httpsRouter);
+      new SessionApi(auth, sessions, journal, json).register(httpsRouter);
+      new OverviewApi(auth, new PgOverviewStore(database.dataSource()), stats, issuance, ca, config.publicHttpUrl(), clock)
+          .register(httpsRouter);
+      UiAssets ui = new UiAssets();
+      if (ui.available()) {
+        ui.register(httpsRouter);
+      }
       new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, revocationFeed::isRevoked, config.trustDomain(), clock),
           attestor, WorkloadPolicy.anyOf(policies), revocationFeed, config.trustDomain(), clock, metrics, json).register(httpsRouter);
       publicApi.registerCommon(httpsRouter);
@@ -326,6 +344,7 @@ public final class RotorServer implements AutoCloseable {
     String host = config.hostnames().isEmpty() ? "localhost" : config.hostnames().get(0);
     StringBuilder b = new StringBuilder();
     b.append("\nRotor CA server is running\n");
+    b.append("  Admin UI:      https://").append(host).append(':').append(httpsPort()).append("/ui/\n");
     b.append("  API (HTTPS):   https://").append(host).append(':').append(httpsPort()).append("/api/v1/\n");
     b.append("  CRL/OCSP/CA:   ").append(config.publicHttpUrl()).append("/crl  /ocsp  /ca/bundle.pem\n");
     b.append("  Trust bundle:  curl -so rotor-ca.pem ").append(config.publicHttpUrl()).append("/ca/bundle.pem\n");

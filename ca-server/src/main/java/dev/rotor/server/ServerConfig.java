@@ -50,7 +50,8 @@ public record ServerConfig(
     Duration crlValidity,
     Optional<String> explicitPublicHttpUrl,
     Map<String, Profile> profiles,
-    Agents agents) {
+    Agents agents,
+    Duration uiSessionIdle) {
 
   /** How Kubernetes is used. */
   public enum KubernetesMode { AUTO, ON, OFF }
@@ -98,6 +99,7 @@ public record ServerConfig(
     k.put("ROTOR_AGENT_SERVICE_ACCOUNT", "name of the agents' ServiceAccount: rotor-agent");
     k.put("ROTOR_AGENT_AUDIENCE", "audience of the agents' projected ServiceAccount tokens: rotor");
     k.put("ROTOR_STATIC_POLICY", "YAML file mapping join-token nodes to the workload identities they may obtain");
+    k.put("ROTOR_UI_SESSION_IDLE", "admin UI sessions end after this long without use (1m to 12h, default 30m)");
     k.put("ROTOR_PUBLIC_HTTP_URL", "base URL put in certificates for CRL and OCSP: http://<first hostname or localhost>:<http port>");
     return Map.copyOf(k);
   }
@@ -190,7 +192,15 @@ public record ServerConfig(
             string(v, "agentnamespace").orElse("rotor-system"),
             string(v, "agentserviceaccount").orElse("rotor-agent"),
             string(v, "agentaudience").orElse("rotor"),
-            string(v, "staticpolicy").map(Path::of)));
+            string(v, "staticpolicy").map(Path::of)),
+        uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))));
+  }
+
+  private static Duration uiSessionIdle(Duration d) {
+    if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofHours(12)) > 0) {
+      throw new IllegalArgumentException("ROTOR_UI_SESSION_IDLE must be between 1m and 12h");
+    }
+    return d;
   }
 
   private static KubernetesMode kubernetesMode(String s) {
@@ -206,7 +216,7 @@ public record ServerConfig(
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
-        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents);
+        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, uiSessionIdle);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

@@ -257,7 +257,7 @@ public final class AgentApi {
   }
 
   private void createJoinToken(Exchange ex) throws Exception {
-    Principal p = tokens.require(ex.header(HttpHeader.AUTHORIZATION), Role.OPERATOR);
+    Principal p = tokens.require(ex, Role.OPERATOR);
     JoinTokenBody body = ex.readJson(JoinTokenBody.class);
     String node = required(body.node(), "node");
     if (!AgentIds.isValidNode(node)) {

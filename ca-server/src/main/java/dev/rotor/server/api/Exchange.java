@@ -54,6 +54,19 @@ public final class Exchange {
     return f == null ? Optional.empty() : Optional.ofNullable(f.getValue()).filter(v -> !v.isEmpty());
   }
 
+  /** The value of a request cookie, if sent (the first one of that name). */
+  public Optional<String> cookie(String name) {
+    List<org.eclipse.jetty.http.HttpCookie> cookies = Request.getCookies(request);
+    if (cookies != null) {
+      for (org.eclipse.jetty.http.HttpCookie c : cookies) {
+        if (c.getName().equals(name)) {
+          return Optional.ofNullable(c.getValue()).filter(v -> !v.isEmpty());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
   public String header(HttpHeader name) {
     return request.getHeaders().get(name);
   }

@@ -8,6 +8,7 @@ import dev.rotor.pki.Serials;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.RotorException;
 import dev.rotor.server.ca.CertificateAuthority;
+import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.Channel;
 import dev.rotor.server.issuance.IssuanceRequest;
 import dev.rotor.server.issuance.IssuanceService;
@@ -85,7 +86,7 @@ public final class RestApi {
   }
 
   private Principal require(Exchange ex, Role role) {
-    return auth.require(ex.header(HttpHeader.AUTHORIZATION), role);
+    return auth.require(ex, role);
   }
 
   private void issue(Exchange ex) throws Exception {
@@ -121,10 +122,18 @@ public final class RestApi {
     if (q.isPresent() && q.get().length() > 256) {
       throw new RotorException(ErrorCode.MALFORMED_REQUEST, "q is limited to 256 characters");
     }
+    Optional<String> profile = ex.query("profile");
+    if (profile.isPresent() && !issuance.profiles().containsKey(profile.get()) && !profile.get().equals(ServerCertificate.PROFILE)) {
+      throw new RotorException(ErrorCode.MALFORMED_REQUEST, "profile must be one of " + String.join(", ", issuance.profiles().keySet()));
+    }
+    Optional<String> channel = ex.query("door").or(() -> ex.query("channel"));
+    if (channel.isPresent() && java.util.Arrays.stream(Channel.values()).noneMatch(c -> c.wire().equals(channel.get()))) {
+      throw new RotorException(ErrorCode.MALFORMED_REQUEST, "door must be one of rest, agent, acme, crd, system");
+    }
     int limit = limit(ex);
     Optional<Long> cursor = ex.query("cursor").map(RestApi::decodeCursor);
     Instant now = clock.instant();
-    PgCertificateStore.Page page = certificates.search(status, q, limit, cursor, now);
+    PgCertificateStore.Page page = certificates.search(status, q, profile, channel, limit, cursor, now);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("items", page.items().stream().map(r -> summary(r, now)).toList());
     out.put("next", page.nextCursor().map(RestApi::encodeCursor).orElse(null));
@@ -144,6 +153,7 @@ public final class RestApi {
     }
     Map<String, Object> out = summary(r, clock.instant());
     out.put("requester", r.requester());
+    out.put("fields", CertificateFields.of(r.der()));
     out.put("certificate", leaf);
     out.put("chain", chain);
     ex.json(200, out);
@@ -180,7 +190,12 @@ public final class RestApi {
     require(ex, Role.VIEWER);
     int limit = limit(ex);
     Optional<Long> cursor = ex.query("cursor").map(RestApi::decodeCursor);
-    PgAuditLog.Page page = audit.list(limit, cursor);
+    Optional<String> action = ex.query("action");
+    Optional<String> actor = ex.query("actor");
+    if (action.filter(a -> a.length() > 100).isPresent() || actor.filter(a -> a.length() > 300).isPresent()) {
+      throw new RotorException(ErrorCode.MALFORMED_REQUEST, "action is limited to 100 characters, actor to 300");
+    }
+    PgAuditLog.Page page = audit.list(limit, cursor, action, actor);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("items", page.items().stream().map(e -> {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * Bearer tokens: {@code rotor_} + 256 random bits, base64url. Only their SHA-256 is stored; a
@@ -32,10 +33,49 @@ public final class TokenAuthenticator {
   private final PgTokenStore tokens;
   private final Clock clock;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  private final Optional<Sessions> sessions;
 
   public TokenAuthenticator(PgTokenStore tokens, Clock clock) {
+    this(tokens, clock, null);
+  }
+
+  /** With {@code sessions}, requests without an Authorization header may use a UI session cookie. */
+  public TokenAuthenticator(PgTokenStore tokens, Clock clock, Sessions sessions) {
     this.tokens = tokens;
     this.clock = clock;
+    this.sessions = Optional.ofNullable(sessions);
+  }
+
+  /**
+   * The caller of a request holding at least {@code role}: a bearer token, or else a UI session
+   * cookie, which for anything but GET and HEAD also needs the session's CSRF token in
+   * {@value Sessions#CSRF_HEADER}.
+   */
+  public Principal require(Exchange ex, Role role) {
+    Principal p = authenticate(ex);
+    if (!p.role().includes(role)) {
+      throw new RotorException(ErrorCode.FORBIDDEN, "role " + p.role().wire() + " may not do this; it needs " + role.wire());
+    }
+    return p;
+  }
+
+  /** The caller of a request (bearer token or session cookie, see {@link #require(Exchange, Role)}). */
+  public Principal authenticate(Exchange ex) {
+    String authorization = ex.header(HttpHeader.AUTHORIZATION);
+    Optional<String> cookie = sessions.isPresent() && authorization == null ? ex.cookie(Sessions.COOKIE) : Optional.empty();
+    if (cookie.isEmpty()) {
+      return authenticate(authorization);
+    }
+    Sessions.Session s = sessions.get().find(cookie.get())
+        .orElseThrow(() -> new RotorException(ErrorCode.UNAUTHENTICATED, "the session has expired or ended; log in again"));
+    String method = ex.request().getMethod();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      String sent = ex.request().getHeaders().get(Sessions.CSRF_HEADER);
+      if (sent == null || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), s.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+        throw new RotorException(ErrorCode.CSRF, "a request with the session cookie must carry the session's " + Sessions.CSRF_HEADER + " header");
+      }
+    }
+    return s.principal();
   }
 
   /** A new random token. */

@@ -71,6 +71,8 @@ public final class IssuanceService {
   private final String chainAbovePem;
   private final ObjectMapper json = new ObjectMapper();
 
+  private volatile IssuanceStats stats;
+
   /**
    * @param serverProfile the profile of the server's own HTTPS certificate, usable only by {@link Channel#SYSTEM}
    * @param serverPolicy the name policy for that profile (the permitted suffixes plus the server's host names)
@@ -94,6 +96,11 @@ public final class IssuanceService {
     this.chainAbovePem = ca.chainAbovePem();
   }
 
+  /** Counts issuances and keeps recent refusals for the admin UI's overview. */
+  public void recordStatsIn(IssuanceStats stats) {
+    this.stats = stats;
+  }
+
   public Map<String, Profile> profiles() {
     return profiles;
   }
@@ -109,10 +116,16 @@ public final class IssuanceService {
       }
       IssuedCertificate issued = issueChecked(request, profile);
       metrics.issuance(profileTag, request.channel().wire(), "issued");
+      if (stats != null) {
+        stats.issued(profileTag, request.channel());
+      }
       metrics.issuanceLatency(profileTag).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
       return issued;
     } catch (RotorException e) {
       metrics.issuance(profileTag, request.channel().wire(), e.code().slug());
+      if (stats != null) {
+        stats.refused(request, profileTag, e);
+      }
       throw e;
     }
   }

@@ -34,14 +34,39 @@ public final class PgAuditLog {
   }
 
   public Page list(int limit, Optional<Long> cursor) {
-    String sql = "SELECT seq, at, actor, action, target, details, hash FROM audit_log"
-        + (cursor.isPresent() ? " WHERE seq < ?" : "") + " ORDER BY seq DESC LIMIT ?";
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      int i = 1;
-      if (cursor.isPresent()) {
-        ps.setLong(i++, cursor.get());
+    return list(limit, cursor, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Newest first. {@code action} matches exactly, or as a prefix when it ends in {@code .*}
+   * ({@code certificate.*}); {@code actor} matches exactly.
+   */
+  public Page list(int limit, Optional<Long> cursor, Optional<String> action, Optional<String> actor) {
+    StringBuilder sql = new StringBuilder("SELECT seq, at, actor, action, target, details, hash FROM audit_log WHERE true");
+    List<Object> args = new ArrayList<>();
+    cursor.ifPresent(c -> {
+      sql.append(" AND seq < ?");
+      args.add(c);
+    });
+    action.ifPresent(a -> {
+      if (a.endsWith(".*")) {
+        sql.append(" AND action LIKE ? ESCAPE '\\'");
+        args.add(PgCertificateStore.escapeLike(a.substring(0, a.length() - 1)) + "%");
+      } else {
+        sql.append(" AND action = ?");
+        args.add(a);
       }
-      ps.setInt(i, limit + 1);
+    });
+    actor.ifPresent(a -> {
+      sql.append(" AND actor = ?");
+      args.add(a);
+    });
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    args.add(limit + 1);
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
       List<AuditEntry> items = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

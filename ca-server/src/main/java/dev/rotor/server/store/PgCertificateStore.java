@@ -107,8 +107,22 @@ public final class PgCertificateStore {
    * {@code q} matches a substring of the serial, subject or any SAN (trigram index).
    */
   public Page search(Optional<Status> status, Optional<String> q, int limit, Optional<Long> cursor, Instant now) {
+    return search(status, q, Optional.empty(), Optional.empty(), limit, cursor, now);
+  }
+
+  /** As {@link #search(Optional, Optional, int, Optional, Instant)}, also filtered by profile and door (channel). */
+  public Page search(Optional<Status> status, Optional<String> q, Optional<String> profile, Optional<String> channel,
+      int limit, Optional<Long> cursor, Instant now) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM certificates WHERE true");
     List<Object> args = new ArrayList<>();
+    profile.ifPresent(p -> {
+      sql.append(" AND profile = ?");
+      args.add(p);
+    });
+    channel.ifPresent(ch -> {
+      sql.append(" AND channel = ?");
+      args.add(ch);
+    });
     cursor.ifPresent(id -> {
       sql.append(" AND id < ?");
       args.add(id);
@@ -237,7 +251,7 @@ public final class PgCertificateStore {
         rs.getBytes(11), revoked == null ? null : revoked.toInstant(), rs.getString(13), rs.getTimestamp(14).toInstant());
   }
 
-  private static String escapeLike(String s) {
+  static String escapeLike(String s) {
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
   }
 
