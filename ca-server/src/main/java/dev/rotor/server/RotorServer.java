@@ -9,6 +9,7 @@ import dev.rotor.pki.Profile;
 import dev.rotor.pki.Usage;
 import dev.rotor.server.agent.AgentApi;
 import dev.rotor.server.agent.AgentAuthenticator;
+import dev.rotor.server.agent.BundleConfigMap;
 import dev.rotor.server.agent.KubernetesAttestor;
 import dev.rotor.server.agent.PodPolicy;
 import dev.rotor.server.agent.StaticPolicy;
@@ -218,6 +219,7 @@ public final class RotorServer implements AutoCloseable {
         readiness.put("podCache", pods::isSynced);
         ServerConfig.Agents a = config.agents();
         attestor = Optional.of(new KubernetesAttestor(kubernetes, a.namespace(), a.serviceAccount(), a.audience()));
+        started.add(new BundleConfigMap(kubernetes, a.namespace(), ca::bundlePem).start(Duration.ofMinutes(1)));
       }
       if (config.agents().staticPolicy().isPresent()) {
         policies.add(StaticPolicy.load(config.agents().staticPolicy().get(), config.trustDomain()));

@@ -157,6 +157,14 @@ class AgentApiIT {
   }
 
   @Test
+  void theTrustBundleIsPublishedAsAConfigMapInTheAgentsNamespace() {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+        .until(() -> client.configMaps().inNamespace("rotor-system").withName("rotor-ca-bundle").get() != null);
+    var cm = client.configMaps().inNamespace("rotor-system").withName("rotor-ca-bundle").get();
+    assertThat(cm.getData().get("ca.pem")).isEqualTo(server.server().ca().bundlePem());
+  }
+
+  @Test
   void joinTokenAttestationIssuesAnAgentCertificateOnce() throws Exception {
     KeyPair keys = Csrs.ec("secp256r1");
     String token = joinToken("node-join-1");
