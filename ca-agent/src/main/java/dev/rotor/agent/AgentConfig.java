@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  * @param fileIdentities SPIFFE ID → directory for the file sink
  * @param kubernetes whether to manage Secrets through the in-cluster (or kubeconfig) API
  * @param proxy the data-plane proxy's listeners (the YAML {@code proxy:} section; none by default)
+ * @param secretNamespaces namespaces whose Secrets the agent watches; empty = every namespace
  */
 public record AgentConfig(
     URI server,
@@ -55,7 +56,8 @@ public record AgentConfig(
     Duration retryMaxDelay,
     Duration deniedRetry,
     Duration requestTimeout,
-    ProxyConfig proxy) {
+    ProxyConfig proxy,
+    List<String> secretNamespaces) {
 
   /** Every key, in its environment spelling, with its meaning and default (the README's table). */
   public static final Map<String, String> KEYS = keys();
@@ -80,6 +82,7 @@ public record AgentConfig(
     k.put("ROTOR_AGENT_RETRY_MAX_DELAY", "cap of the retry delay: 30s");
     k.put("ROTOR_AGENT_DENIED_RETRY", "wait after the server refused an identity (403) before asking again: 60s");
     k.put("ROTOR_AGENT_REQUEST_TIMEOUT", "connect and request timeout towards the server: 10s");
+    k.put("ROTOR_AGENT_SECRET_NAMESPACES", "namespaces whose Secrets the agent manages, separated by ','; unset = every namespace");
     return java.util.Collections.unmodifiableMap(k);
   }
 
@@ -237,11 +240,28 @@ public record AgentConfig(
       problems.add(e.getMessage());
     }
 
+    List<String> namespaces = new ArrayList<>();
+    Object ns = v.get("secretnamespaces");
+    if (ns != null) {
+      for (Object o : ns instanceof List<?> l ? l : List.of(ns.toString().split(","))) {
+        String n = String.valueOf(o).trim();
+        if (n.isEmpty()) {
+          continue;
+        }
+        if (!n.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || n.length() > 63) {
+          problems.add("ROTOR_AGENT_SECRET_NAMESPACES: not a namespace name: " + n);
+        } else if (!namespaces.contains(n)) {
+          namespaces.add(n);
+        }
+      }
+    }
+
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid agent configuration:\n  - " + String.join("\n  - ", problems));
     }
     return new AgentConfig(server, caBundle, node, attestation, Path.of(string(v, "datadir").orElse("./agent-data")),
-        files, metricsPort, string(v, "bind").orElse("0.0.0.0"), kubernetes, resync, initial, max, denied, timeout, proxy);
+        files, metricsPort, string(v, "bind").orElse("0.0.0.0"), kubernetes, resync, initial, max, denied, timeout, proxy,
+        List.copyOf(namespaces));
   }
 
   private static Map<String, Path> fileIdentities(Object value, List<String> problems) {

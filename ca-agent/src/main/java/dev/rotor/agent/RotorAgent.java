@@ -143,7 +143,7 @@ public final class RotorAgent implements AutoCloseable {
     if (k8s != null) {
       String node = config.node().orElseThrow(() -> new IllegalArgumentException("the node name is required to manage Secrets"));
       secretSink = Optional.of(new SecretSink(k8s, node, api::signWorkload, bundle, RenewalPolicy.HALF_LIFE, backoff,
-          config.resyncInterval(), config.deniedRetry(), clock, random, metrics, nodeFieldSelector));
+          config.resyncInterval(), config.deniedRetry(), clock, random, metrics, nodeFieldSelector, config.secretNamespaces()));
     }
 
     Optional<SecretSink> secrets = secretSink;

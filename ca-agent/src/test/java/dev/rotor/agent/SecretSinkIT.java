@@ -92,6 +92,23 @@ class SecretSinkIT {
    * retried hot.
    */
   @Test
+  void anAgentLimitedToSomeNamespacesLeavesTheOthersAlone() throws Exception {
+    cluster.pod("team-a", "app-0", "app", "node-7");
+    cluster.pod("team-b", "app-0", "app", "node-7");
+    Map<String, Object> settings = cluster.agentSettings("node-7", Files.createTempDirectory(cluster.tmp, "ns-"), cluster.joinToken("node-7"));
+    settings.put("ROTOR_AGENT_SECRET_NAMESPACES", "team-a");
+    RotorAgent agent = cluster.agent(settings);
+    assertThat(agent.awaitAttested(Duration.ofSeconds(20))).isTrue();
+    cluster.secret("team-a", "app-tls", identity("team-a", "app"));
+    Secret other = cluster.secret("team-b", "app-tls", identity("team-b", "app"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> data(cluster.get("team-a", "app-tls"), SecretSink.TLS_CRT) != null);
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() ->
+        cluster.get("team-b", "app-tls").getMetadata().getResourceVersion().equals(other.getMetadata().getResourceVersion()));
+    assertThat(cluster.issued("ns/team-b/sa/app")).isEmpty();
+    cluster.stop(agent);
+  }
+
+  @Test
   void refusedIdentitiesLeaveSecretsAlone() throws Exception {
     cluster.pod("shop", "cart-0", "cart", "node-2");
     cluster.pod("ghost", "ghost-0", "ghost", "node-99");

@@ -83,12 +83,15 @@ public final class SecretSink implements AutoCloseable {
   private final Map<String, String> podIdentities = new ConcurrentHashMap<>();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
   private SharedIndexInformer<Pod> pods;
-  private SharedIndexInformer<Secret> secrets;
+  /** One informer over every namespace, or one per namespace when the agent is limited to some. */
+  private List<SharedIndexInformer<Secret>> secrets;
+  private final List<String> namespaces;
 
   public SecretSink(KubernetesClient kubernetes, String node, WorkloadSigner signer, Supplier<Optional<TrustBundle>> bundle,
       RenewalPolicy policy, Backoff backoff, Duration resync, Duration deniedRetry, Clock clock, RandomGenerator random,
-      SinkEvents events, boolean nodeFieldSelector) {
+      SinkEvents events, boolean nodeFieldSelector, List<String> namespaces) {
     this.kubernetes = kubernetes;
+    this.namespaces = List.copyOf(namespaces);
     this.nodeFieldSelector = nodeFieldSelector;
     this.node = node;
     this.issuer = new WorkloadIssuer(signer);
@@ -135,7 +138,7 @@ public final class SecretSink implements AutoCloseable {
         podChanged(pod, true);
       }
     }, resync.toMillis());
-    secrets = kubernetes.secrets().inAnyNamespace().inform(new ResourceEventHandler<>() {
+    ResourceEventHandler<Secret> handler = new ResourceEventHandler<>() {
       @Override
       public void onAdd(Secret s) {
         secretChanged(s);
@@ -153,17 +156,22 @@ public final class SecretSink implements AutoCloseable {
         failures.remove(key);
         events.certificateReleased(target(key));
       }
-    }, resync.toMillis());
-    log.info("secret sink watching node={}", node);
+    };
+    List<SharedIndexInformer<Secret>> informers = new java.util.ArrayList<>();
+    if (namespaces.isEmpty()) {
+      informers.add(kubernetes.secrets().inAnyNamespace().inform(handler, resync.toMillis()));
+    } else {
+      for (String ns : namespaces) {
+        informers.add(kubernetes.secrets().inNamespace(ns).inform(handler, resync.toMillis()));
+      }
+    }
+    secrets = List.copyOf(informers);
+    log.info("secret sink watching node={} namespaces={}", node, namespaces.isEmpty() ? "all" : String.join(",", namespaces));
   }
 
   /** Re-checks every annotated Secret (when the trust bundle changes, and with the first credentials). */
   public void syncAll() {
-    SharedIndexInformer<Secret> s = secrets;
-    if (s == null) {
-      return;
-    }
-    for (Secret secret : s.getStore().list()) {
+    for (Secret secret : cachedSecrets()) {
       if (annotation(secret, IDENTITY) != null) {
         queue.add(key(secret));
       }
@@ -188,11 +196,7 @@ public final class SecretSink implements AutoCloseable {
   }
 
   private void syncIdentity(String nsSa) {
-    SharedIndexInformer<Secret> s = secrets;
-    if (s == null) {
-      return;
-    }
-    for (Secret secret : s.getStore().list()) {
+    for (Secret secret : cachedSecrets()) {
       Workload w = workload(secret);
       if (w != null && nsSa.equals(w.namespace() + "/" + w.serviceAccount())) {
         queue.add(key(secret));
@@ -219,7 +223,7 @@ public final class SecretSink implements AutoCloseable {
     String[] nsName = key.split("/", 2);
     // Decide from the informer's copy whether this node has any business with the Secret, so the
     // resync of a cluster's worth of Secrets costs no API calls; then read the latest version.
-    Secret cached = secrets == null ? null : secrets.getStore().getByKey(key);
+    Secret cached = cachedSecret(key);
     Workload candidate = cached == null ? null : workload(cached);
     if (cached != null && (candidate == null || !runsOnNode(candidate))) {
       queue.forget(key);
@@ -487,7 +491,25 @@ public final class SecretSink implements AutoCloseable {
       pods.close();
     }
     if (secrets != null) {
-      secrets.close();
+      secrets.forEach(SharedIndexInformer::close);
     }
+  }
+
+  private List<Secret> cachedSecrets() {
+    List<SharedIndexInformer<Secret>> s = secrets;
+    return s == null ? List.of() : s.stream().flatMap(i -> i.getStore().list().stream()).toList();
+  }
+
+  private Secret cachedSecret(String key) {
+    List<SharedIndexInformer<Secret>> s = secrets;
+    if (s != null) {
+      for (SharedIndexInformer<Secret> i : s) {
+        Secret found = i.getStore().getByKey(key);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 }
