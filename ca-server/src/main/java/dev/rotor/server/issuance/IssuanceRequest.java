@@ -14,6 +14,9 @@ import java.util.Optional;
  * @param ttlSeconds requested lifetime, or null for the profile's default
  * @param requester the authenticated principal, e.g. {@code token:ci-bot}
  * @param channel the door
+ * @param requestKey an idempotency key from the door (a CertificateRequest's UID): recorded in the
+ *     same transaction as the certificate, so a second issuance under the same key is refused with
+ *     {@link dev.rotor.server.ErrorCode#CONFLICT} and records nothing
  */
 public record IssuanceRequest(
     String csrPem,
@@ -21,4 +24,12 @@ public record IssuanceRequest(
     String profile,
     Integer ttlSeconds,
     String requester,
-    Channel channel) {}
+    Channel channel,
+    Optional<String> requestKey) {
+
+  /** A request without an idempotency key. */
+  public IssuanceRequest(String csrPem, Optional<SubjectNames> names, String profile, Integer ttlSeconds, String requester,
+      Channel channel) {
+    this(csrPem, names, profile, ttlSeconds, requester, channel, Optional.empty());
+  }
+}

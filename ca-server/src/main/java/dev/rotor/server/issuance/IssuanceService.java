@@ -179,6 +179,9 @@ public final class IssuanceService {
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
     String details = auditDetails(record, csr);
     journal.execute(tx -> {
+      if (request.requestKey().isPresent() && !store.claimRequestKey(tx, request.requestKey().get(), serialHex)) {
+        throw new RotorException(ErrorCode.CONFLICT, "request " + request.requestKey().get() + " was already issued");
+      }
       store.insert(tx, record);
       tx.audit(request.requester(), "certificate.issued", serialHex, details);
       return null;
