@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -45,7 +47,8 @@ public final class CertificateRequestController {
     }
   }
 
-  private final KubernetesClient client;
+  /** The server's client; each term derives its own from it (see {@link Term#client}). */
+  private final KubernetesClient serverClient;
   private final CertificateRequestReconciler reconciler;
   private final IssuerReconciler issuerReconciler;
   private final int workers;
@@ -56,7 +59,7 @@ public final class CertificateRequestController {
 
   public CertificateRequestController(KubernetesClient client, CertificateRequestReconciler reconciler,
       java.util.Set<String> profiles, int workers, Clock clock) {
-    this.client = client;
+    this.serverClient = client;
     this.reconciler = reconciler;
     this.issuerReconciler = new IssuerReconciler(profiles);
     this.workers = workers;
@@ -88,6 +91,13 @@ public final class CertificateRequestController {
 
   /** Informers, queue and workers of one leadership term. */
   private final class Term implements CertificateRequestReconciler.Issuers {
+    /**
+     * The server's client configuration without fabric8's own retries of failed requests: a
+     * status write that fails must return to the work queue, which backs off per request, instead
+     * of holding a worker for fabric8's backoff.
+     */
+    private final KubernetesClient client = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(serverClient.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
     private final ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("rotor-crd-timer").daemon(true).factory());
     private final WorkQueue<Key> queue = new WorkQueue<>(timer);
@@ -210,7 +220,7 @@ public final class CertificateRequestController {
           if (!written) {
             status.put("conditions", Conditions.with(conditions, Conditions.READY, false, Conditions.Reason.PENDING.wire(),
                 wait.message(), clock.instant(), null));
-            updateStatus(Resources.CERTIFICATE_REQUESTS, cr, status);
+            updateStatus(client, Resources.CERTIFICATE_REQUESTS, cr, status);
           }
           queue.retry(key);
         }
@@ -219,9 +229,9 @@ public final class CertificateRequestController {
           status.put("ca", issued.caBase64());
           status.put("conditions", Conditions.with(conditions, Conditions.READY, true, Conditions.Reason.ISSUED.wire(),
               "Certificate fetched from issuer successfully", clock.instant(), null));
-          updateStatus(Resources.CERTIFICATE_REQUESTS, cr, status);
+          updateStatus(client, Resources.CERTIFICATE_REQUESTS, cr, status);
           queue.forget(key);
-          event(cr, "Normal", Conditions.Reason.ISSUED.wire(), "Certificate issued, serial " + issued.serial()
+          event(client, cr, "Normal", Conditions.Reason.ISSUED.wire(), "Certificate issued, serial " + issued.serial()
               + (issued.reused() ? " (recorded earlier, status written now)" : ""));
           log.info("crd request issued key={} serial={} reused={}", key.storeKey(), issued.serial(), issued.reused());
         }
@@ -231,18 +241,18 @@ public final class CertificateRequestController {
           status.put("conditions", Conditions.with(c, Conditions.INVALID_REQUEST, true, "RequestInvalid", failed.message(),
               clock.instant(), null));
           status.put("failureTime", now);
-          updateStatus(Resources.CERTIFICATE_REQUESTS, cr, status);
+          updateStatus(client, Resources.CERTIFICATE_REQUESTS, cr, status);
           queue.forget(key);
-          event(cr, "Warning", Conditions.Reason.FAILED.wire(), failed.message());
+          event(client, cr, "Warning", Conditions.Reason.FAILED.wire(), failed.message());
           log.info("crd request failed key={} reason={}", key.storeKey(), failed.message());
         }
         case Outcome.Denied denied -> {
           status.put("conditions", Conditions.with(conditions, Conditions.READY, false, Conditions.Reason.DENIED.wire(),
               denied.message(), clock.instant(), null));
           status.put("failureTime", now);
-          updateStatus(Resources.CERTIFICATE_REQUESTS, cr, status);
+          updateStatus(client, Resources.CERTIFICATE_REQUESTS, cr, status);
           queue.forget(key);
-          event(cr, "Warning", Conditions.Reason.DENIED.wire(), denied.message());
+          event(client, cr, "Warning", Conditions.Reason.DENIED.wire(), denied.message());
           log.info("crd request denied key={}", key.storeKey());
         }
       }
@@ -261,7 +271,7 @@ public final class CertificateRequestController {
       if (!ready.isWrittenIn(status, generation)) {
         status.put("conditions", Conditions.with(Resources.conditions(status), Conditions.READY, ready.ready(), ready.reason(),
             ready.message(), clock.instant(), generation));
-        updateStatus(cluster ? Resources.CLUSTER_ISSUERS : Resources.ISSUERS, issuer, status);
+        updateStatus(client, cluster ? Resources.CLUSTER_ISSUERS : Resources.ISSUERS, issuer, status);
       }
       queue.forget(key);
       // Requests that were waiting for this issuer get another look.
@@ -290,12 +300,13 @@ public final class CertificateRequestController {
       issuers.close();
       clusterIssuers.close();
       timer.shutdownNow();
+      client.close();
       log.info("crd controller stopped");
     }
   }
 
   /** Writes {@code status} with the resourceVersion the decision was made on (a 409 means: look again). */
-  private void updateStatus(ResourceDefinitionContext type, GenericKubernetesResource r, Map<String, Object> status) {
+  private static void updateStatus(KubernetesClient client, ResourceDefinitionContext type, GenericKubernetesResource r, Map<String, Object> status) {
     GenericKubernetesResource copy = new GenericKubernetesResource();
     copy.setApiVersion(r.getApiVersion());
     copy.setKind(r.getKind());
@@ -311,7 +322,7 @@ public final class CertificateRequestController {
   }
 
   /** Best effort: a lost Event loses nothing the status and the audit log do not also say. */
-  private void event(GenericKubernetesResource cr, String type, String reason, String message) {
+  private void event(KubernetesClient client, GenericKubernetesResource cr, String type, String reason, String message) {
     String ns = cr.getMetadata().getNamespace();
     String now = Conditions.timestamp(clock.instant());
     Event e = new EventBuilder()

@@ -72,6 +72,9 @@ public final class LeaderElection implements AutoCloseable {
   }
 
   private void started() {
+    if (!running) {
+      return; // a term won while closing: do not start reconciling on a replica that is going away
+    }
     log.info("crd controller leading lease={}/{} identity={}", namespace, leaseName, identity);
     controller.startLeading();
   }
