@@ -146,6 +146,9 @@ public final class RotorServer implements AutoCloseable {
   }
 
   private static RotorServer start(ServerConfig requested, KubernetesClient kubernetes, KubernetesClient owned) throws Exception {
+    if (requested.crd().mode() == ServerConfig.KubernetesMode.ON && kubernetes == null) {
+      throw new IllegalArgumentException("ROTOR_CRD_CONTROLLER=on needs the Kubernetes API (ROTOR_KUBERNETES=on, or running in a cluster)");
+    }
     CryptoProviders.installForTls();
     Clock clock = Clock.systemUTC();
     Files.createDirectories(requested.dataDir());
@@ -227,9 +230,6 @@ public final class RotorServer implements AutoCloseable {
         started.add(owned::close);
       }
       Optional<LeaderElection> crdController = Optional.empty();
-      if (config.crd().mode() == ServerConfig.KubernetesMode.ON && kubernetes == null) {
-        throw new IllegalArgumentException("ROTOR_CRD_CONTROLLER=on needs the Kubernetes API (ROTOR_KUBERNETES=on, or running in a cluster)");
-      }
       if (kubernetes != null && config.crd().mode() != ServerConfig.KubernetesMode.OFF) {
         // Closed before the client (parts close in reverse): stops reconciling and releases the Lease.
         CertificateRequestController controller = new CertificateRequestController(kubernetes,
