@@ -128,7 +128,9 @@ class CertificateRequestControllerIT {
         + cr.getMetadata().getUid() + "' AND c.serial = '" + serial + "' AND c.channel = 'crd' AND c.requester = 'k8s:" + USER + "'"))
         .isEqualTo(1);
     // The requester and the request's identity are in the audit log.
-    assertThat(server.count("SELECT count(*) FROM audit_log WHERE action = 'certificaterequest.issued' AND target = 'web/api-1'"
+    // One entry, written with the certificate: its serial, the request's identity and the requester.
+    assertThat(server.count("SELECT count(*) FROM audit_log WHERE action = 'certificate.issued' AND target = '" + serial + "'"
+        + " AND actor = 'k8s:" + USER + "' AND details LIKE '%\"namespace\":\"web\"%' AND details LIKE '%\"name\":\"api-1\"%'"
         + " AND details LIKE '%\"uid\":\"" + cr.getMetadata().getUid() + "\"%' AND details LIKE '%\"username\":\"" + USER + "\"%'"
         + " AND details LIKE '%system:serviceaccounts:cert-manager%' AND details LIKE '%" + serial + "%'")).isEqualTo(1);
     await().atMost(Duration.ofSeconds(10)).until(() -> !events(NS, "api-1").isEmpty());
@@ -377,6 +379,33 @@ class CertificateRequestControllerIT {
           assertThat(follower.count("SELECT count(*) FROM certificate_requests WHERE request_key = '" + cr.getMetadata().getUid()
               + "' AND serial = '" + serial + "'")).isEqualTo(1);
         }
+      }
+    }
+  }
+
+  /** 6b: a leader that can no longer renew its Lease (cut off, hung) stops, and another takes over within 15 s. */
+  @Test
+  void aLeaderThatCannotRenewIsReplacedWithin15Seconds(@TempDir Path dir) throws Exception {
+    try (KubeMock cluster = new KubeMock();
+         EmbeddedPostgres db = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).start()) {
+      Map<String, Object> shared = Map.of("ROTOR_DB_URL", "jdbc:postgresql://127.0.0.1:" + db.getPort() + "/postgres",
+          "ROTOR_DB_USER", "postgres", "ROTOR_CA_PASSPHRASE", "shared-by-replicas");
+      KubernetesClient c = cluster.client();
+      cluster.issuer(c, "ha", "ha", Map.of("profile", "workload"));
+      try (TestServer a = TestServer.start(shared, cluster.client()); TestServer b = TestServer.start(shared, cluster.client())) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> isLeading(a) || isLeading(b));
+        TestServer leader = isLeading(a) ? a : b;
+        TestServer follower = leader == a ? b : a;
+        long cutAt = System.nanoTime();
+        cluster.refuseLeaseWrites(leader.server().crdController().get().identity());
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> isLeading(follower));
+        assertThat(Duration.ofNanos(System.nanoTime() - cutAt)).isLessThan(Duration.ofSeconds(15));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !isLeading(leader));
+        cluster.createRequest(c, "ha", "after-cut", KubeMock.requestSpec(csr("URI:spiffe://rotor.local/ns/ha/sa/after"), "rotor.dev", "Issuer", "ha"));
+        cluster.decide(c, "ha", "after-cut", "Approved");
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            "True".equals(KubeMock.condition(cluster.get(c, "ha", "after-cut"), "Ready").get("status")));
+        assertThat(isLeading(leader)).isFalse();
       }
     }
   }

@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * controller needs (ours from the chart, cert-manager's CertificateRequest shape from test
  * resources), plus one fault: status writes of chosen CertificateRequests answer 500, like an API
  * server that is failing (or a controller that crashes before its status write lands). The
- * approver's writes (no Ready condition) still land.
+ * approver's writes (no Ready condition) still land. And Lease writes by a chosen candidate can be
+ * refused, as if that replica were cut off.
  */
 public final class KubeMock implements AutoCloseable {
 
@@ -45,6 +46,7 @@ public final class KubeMock implements AutoCloseable {
 
   private final KubernetesMockServer server;
   private final Set<String> failStatusOf = ConcurrentHashMap.newKeySet();
+  private final Set<String> refuseLeaseWritesOf = ConcurrentHashMap.newKeySet();
   private final List<KubernetesClient> clients = new ArrayList<>();
 
   public KubeMock() throws Exception {
@@ -52,6 +54,16 @@ public final class KubeMock implements AutoCloseable {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         String path = request.getPath();
+        if (path.contains("/leases/") && !request.getMethod().equals("GET")) {
+          String body = new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          for (String identity : refuseLeaseWritesOf) {
+            if (body.contains(identity)) {
+              return new MockResponse().setResponseCode(409).setBody(
+                  "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected conflict\","
+                      + "\"reason\":\"Conflict\",\"code\":409}");
+            }
+          }
+        }
         for (String name : failStatusOf) {
           // Only the controller's writes (they set Ready); the approver's still land.
           if (path.contains("/certificaterequests/" + name + "/status") && !request.getMethod().equals("GET")
@@ -86,6 +98,14 @@ public final class KubeMock implements AutoCloseable {
   /** From now on, status writes of the named CertificateRequest fail with 500. */
   public void failStatusWrites(String name) {
     failStatusOf.add(name);
+  }
+
+  /**
+   * From now on, Lease writes by this candidate are refused (409), as for a replica cut off from
+   * the API server: it cannot renew, so it must stop leading, and another must take over.
+   */
+  public void refuseLeaseWrites(String identity) {
+    refuseLeaseWritesOf.add(identity);
   }
 
   public void healStatusWrites(String name) {

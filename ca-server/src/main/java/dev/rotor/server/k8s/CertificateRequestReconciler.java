@@ -187,7 +187,7 @@ public final class CertificateRequestReconciler {
     IssuedCertificate issued;
     try {
       issued = issuance.issue(new IssuanceRequest(csrPem, Optional.of(csr.names()), profile.name(), ttlSeconds,
-          requester(cr), Channel.CRD, Optional.of(cr.getMetadata().getUid())));
+          requester(cr), Channel.CRD, Optional.of(cr.getMetadata().getUid()), requestDetails(cr)));
     } catch (RotorException e) {
       if (e.code() == ErrorCode.CONFLICT) {
         // Another worker or replica signed it meanwhile: answer with that one.
@@ -200,11 +200,7 @@ public final class CertificateRequestReconciler {
       }
       return failed(cr, e.code(), e.getMessage());
     }
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("serial", issued.serialHex());
-    details.put("profile", issued.profile());
-    details.put("notAfter", issued.notAfter().toString());
-    audit(cr, "certificaterequest.issued", details);
+    // Audited by the issuance itself (certificate.issued, with the request's fields), in its transaction.
     return issued(issued.serialHex(), issued.chainPem(), false);
   }
 
@@ -301,14 +297,20 @@ public final class CertificateRequestReconciler {
     return "k8s:" + Resources.string(Resources.spec(cr), "username").orElse("unknown");
   }
 
-  /** One audit entry naming the request (namespace/name, UID) and who asked (username, groups). */
-  private void audit(GenericKubernetesResource cr, String action, Map<String, Object> extra) {
+  /** The request's identity and requester, for the audit log. */
+  static Map<String, Object> requestDetails(GenericKubernetesResource cr) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("namespace", cr.getMetadata().getNamespace());
     d.put("name", cr.getMetadata().getName());
     d.put("uid", cr.getMetadata().getUid());
     d.put("username", Resources.string(Resources.spec(cr), "username").orElse(""));
     d.put("groups", Resources.strings(Resources.spec(cr), "groups"));
+    return d;
+  }
+
+  /** One audit entry naming the request (namespace/name, UID) and who asked (username, groups). */
+  private void audit(GenericKubernetesResource cr, String action, Map<String, Object> extra) {
+    Map<String, Object> d = new LinkedHashMap<>(requestDetails(cr));
     d.putAll(extra);
     String details;
     try {
