@@ -54,15 +54,11 @@ public final class KubeMock implements AutoCloseable {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         String path = request.getPath();
-        if (path.contains("/leases/") && !request.getMethod().equals("GET")) {
-          String body = new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
-          for (String identity : refuseLeaseWritesOf) {
-            if (body.contains(identity)) {
-              return new MockResponse().setResponseCode(409).setBody(
-                  "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected conflict\","
-                      + "\"reason\":\"Conflict\",\"code\":409}");
-            }
-          }
+        String agent = request.getHeader("User-Agent");
+        if (path.contains("/leases/") && !request.getMethod().equals("GET") && agent != null && refuseLeaseWritesOf.contains(agent)) {
+          return new MockResponse().setResponseCode(409).setBody(
+              "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected conflict\","
+                  + "\"reason\":\"Conflict\",\"code\":409}");
         }
         for (String name : failStatusOf) {
           // Only the controller's writes (they set Ready); the approver's still land.
@@ -100,12 +96,23 @@ public final class KubeMock implements AutoCloseable {
     failStatusOf.add(name);
   }
 
+  /** A new client whose requests carry {@code userAgent}, so that faults can single out one replica. */
+  public KubernetesClient client(String userAgent) {
+    KubernetesClient plain = server.createClient();
+    KubernetesClient c = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+        new io.fabric8.kubernetes.client.ConfigBuilder(plain.getConfiguration()).withUserAgent(userAgent).build()).build();
+    plain.close();
+    clients.add(c);
+    return c;
+  }
+
   /**
-   * From now on, Lease writes by this candidate are refused (409), as for a replica cut off from
-   * the API server: it cannot renew, so it must stop leading, and another must take over.
+   * From now on, Lease writes from the client with this user agent are refused (409), as for a
+   * replica cut off from the API server: it cannot renew, so it must stop leading, and another
+   * must take over.
    */
-  public void refuseLeaseWrites(String identity) {
-    refuseLeaseWritesOf.add(identity);
+  public void refuseLeaseWrites(String userAgent) {
+    refuseLeaseWritesOf.add(userAgent);
   }
 
   public void healStatusWrites(String name) {

@@ -19,12 +19,15 @@ import org.slf4j.LoggerFactory;
  * campaigns again; one that stops releases it, so another takes over within {@link #RETRY}.
  *
  * <p>If the leader dies without releasing, the Lease expires after {@link #LEASE_DURATION} and
- * another replica takes it at its next try: takeover within 10 s + 2 s (+ jitter) &lt; 15 s.
+ * another replica takes it at its next try: takeover within 10 s + 2 s (+ jitter) &lt; 15 s. A
+ * leader that is alive but cannot renew stops by its {@link #RENEW_DEADLINE} (checked every
+ * {@link #RETRY}, so within 8 s), before the Lease can expire for the others (10 s): never two
+ * leaders on one clock.
  */
 public final class LeaderElection implements AutoCloseable {
 
   static final Duration LEASE_DURATION = Duration.ofSeconds(10);
-  static final Duration RENEW_DEADLINE = Duration.ofSeconds(7);
+  static final Duration RENEW_DEADLINE = Duration.ofSeconds(6);
   static final Duration RETRY = Duration.ofSeconds(2);
 
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
@@ -32,8 +35,10 @@ public final class LeaderElection implements AutoCloseable {
   private final KubernetesClient client;
   private final String namespace;
   private final String leaseName;
-  private final String identity;
+  private final String candidate;
   private final CertificateRequestController controller;
+  private volatile String identity;
+  private int campaigns;
   private final ExecutorService executor;
   private volatile boolean running = true;
   private volatile CompletableFuture<?> campaign;
@@ -43,6 +48,7 @@ public final class LeaderElection implements AutoCloseable {
     this.client = client;
     this.namespace = namespace;
     this.leaseName = leaseName;
+    this.candidate = identity;
     this.identity = identity;
     this.controller = controller;
     this.executor = Executors.newCachedThreadPool(Thread.ofPlatform().name("rotor-leader-", 0).daemon(true).factory());
@@ -57,6 +63,11 @@ public final class LeaderElection implements AutoCloseable {
     if (!running) {
       return;
     }
+    // A new identity for every campaign: fabric8's elector starts leading as soon as it *reads* a
+    // Lease naming its own identity, before any write succeeds. After a lost term the Lease may
+    // still name us (we could not write), so campaigning again under the same name would lead
+    // without holding the Lease, beside the replica that took it.
+    identity = candidate + "-" + ++campaigns;
     LeaderElectionConfig config = new LeaderElectionConfig(new LeaseLock(namespace, leaseName, identity),
         LEASE_DURATION, RENEW_DEADLINE, RETRY,
         new LeaderCallbacks(this::started, this::stopped, leader -> log.info("crd controller leader={}", leader)),
@@ -88,6 +99,7 @@ public final class LeaderElection implements AutoCloseable {
     return controller.isLeading();
   }
 
+  /** The identity of the current campaign: the pod name, a random suffix, and the campaign's number. */
   public String identity() {
     return identity;
   }
