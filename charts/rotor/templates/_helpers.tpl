@@ -22,9 +22,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: agent
 {{- end -}}
 
-{{- define "rotor.passphraseSecret" -}}
-{{- if .Values.ca.passphraseSecret }}{{ .Values.ca.passphraseSecret }}{{ else }}{{ include "rotor.name" . }}-ca-passphrase{{ end -}}
-{{- end -}}
+{{- define "rotor.passphraseSecret" -}}{{ .Values.ca.passphraseSecret }}{{- end -}}
 
 {{- define "rotor.securityContext" -}}
 allowPrivilegeEscalation: false

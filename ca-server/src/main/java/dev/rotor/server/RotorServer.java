@@ -26,6 +26,9 @@ import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.IssuanceService;
 import dev.rotor.server.issuance.IssuanceStats;
+import dev.rotor.server.k8s.CertificateRequestController;
+import dev.rotor.server.k8s.CertificateRequestReconciler;
+import dev.rotor.server.k8s.LeaderElection;
 import dev.rotor.server.revocation.CrlPublisher;
 import dev.rotor.server.revocation.OcspService;
 import dev.rotor.server.revocation.RevocationFeed;
@@ -79,6 +82,8 @@ import org.slf4j.LoggerFactory;
 public final class RotorServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RotorServer.class);
+  /** Name of the Lease that elects the replica running the CertificateRequest controller. */
+  static final String CRD_LEASE = "rotor-crd-controller";
 
   private final ServerConfig config;
   private final Database database;
@@ -87,12 +92,15 @@ public final class RotorServer implements AutoCloseable {
   private final ServerCertificate serverCertificate;
   private final Server jetty;
   private final Optional<String> generatedAdminToken;
+  private final Optional<LeaderElection> crdController;
   /** What {@link #start} opened, in order; closed in reverse after Jetty stops. */
   private final List<AutoCloseable> parts;
   private boolean closed;
 
   private RotorServer(ServerConfig config, Database database, Journal journal, CertificateAuthority ca,
-      ServerCertificate serverCertificate, Server jetty, Optional<String> generatedAdminToken, List<AutoCloseable> parts) {
+      ServerCertificate serverCertificate, Server jetty, Optional<String> generatedAdminToken,
+      Optional<LeaderElection> crdController, List<AutoCloseable> parts) {
+    this.crdController = crdController;
     this.parts = List.copyOf(parts);
     this.config = config;
     this.database = database;
@@ -146,6 +154,9 @@ public final class RotorServer implements AutoCloseable {
   }
 
   private static RotorServer start(ServerConfig requested, KubernetesClient kubernetes, KubernetesClient owned) throws Exception {
+    if (requested.crd().mode() == ServerConfig.KubernetesMode.ON && kubernetes == null) {
+      throw new IllegalArgumentException("ROTOR_CRD_CONTROLLER=on needs the Kubernetes API (ROTOR_KUBERNETES=on, or running in a cluster)");
+    }
     CryptoProviders.installForTls();
     Clock clock = Clock.systemUTC();
     Files.createDirectories(requested.dataDir());
@@ -227,6 +238,17 @@ public final class RotorServer implements AutoCloseable {
       if (owned != null) {
         started.add(owned::close);
       }
+      Optional<LeaderElection> crdController = Optional.empty();
+      if (kubernetes != null && config.crd().mode() != ServerConfig.KubernetesMode.OFF) {
+        // Closed before the client (parts close in reverse): stops reconciling and releases the Lease.
+        CertificateRequestController controller = new CertificateRequestController(kubernetes,
+            new CertificateRequestReconciler(issuance, certificates, ca, journal), issuance.profiles().keySet(),
+            config.crd().workers(), clock);
+        LeaderElection election = new LeaderElection(kubernetes, config.crd().leaseNamespace(), CRD_LEASE,
+            leaseIdentity(), controller).start();
+        started.add(election);
+        crdController = Optional.of(election);
+      }
 
       ServerCertificate serverCertificate = new ServerCertificate(issuance, ca, config.hostnames(), clock, metrics);
       started.add(serverCertificate);
@@ -274,7 +296,7 @@ public final class RotorServer implements AutoCloseable {
       jetty.start();
       log.info("rotor started https={} http={} trustDomain={} crypto={}", https.getLocalPort(), http.getLocalPort(),
           config.trustDomain(), CryptoProviders.signing().getName());
-      return new RotorServer(config, database, journal, ca, serverCertificate, jetty, generatedToken, started);
+      return new RotorServer(config, database, journal, ca, serverCertificate, jetty, generatedToken, crdController, started);
     } catch (Exception | Error e) {
       for (int i = started.size() - 1; i >= 0; i--) {
         try {
@@ -285,6 +307,12 @@ public final class RotorServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The pod name (HOSTNAME in Kubernetes) plus a random suffix, so a restarted pod is a new candidate. */
+  private static String leaseIdentity() {
+    String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()).orElse("rotor");
+    return host + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
   }
 
   private static ContextHandler onConnector(String connector, Handler handler) {
@@ -383,6 +411,11 @@ public final class RotorServer implements AutoCloseable {
 
   public Database database() {
     return database;
+  }
+
+  /** The CertificateRequest controller's leader election, when the controller is on. */
+  public Optional<LeaderElection> crdController() {
+    return crdController;
   }
 
   /** The admin token generated at this (first) start, if one was. */

@@ -51,6 +51,7 @@ public record ServerConfig(
     Optional<String> explicitPublicHttpUrl,
     Map<String, Profile> profiles,
     Agents agents,
+    Crd crd,
     Duration uiSessionIdle) {
 
   /** How Kubernetes is used. */
@@ -67,6 +68,16 @@ public record ServerConfig(
    */
   public record Agents(KubernetesMode kubernetes, String namespace, String serviceAccount, String audience,
       Optional<Path> staticPolicy) {}
+
+  /**
+   * The CertificateRequest controller (Rotor as a cert-manager external issuer).
+   *
+   * @param mode {@code AUTO}: on whenever the server uses the Kubernetes API; {@code ON}: required
+   *     (start fails without the Kubernetes API); {@code OFF}
+   * @param leaseNamespace namespace of the Lease that elects the one replica that reconciles
+   * @param workers requests reconciled in parallel
+   */
+  public record Crd(KubernetesMode mode, String leaseNamespace, int workers) {}
 
   /** Every key the server understands, in its environment spelling, with what it means. */
   public static final Map<String, String> KEYS = keys();
@@ -99,6 +110,9 @@ public record ServerConfig(
     k.put("ROTOR_AGENT_SERVICE_ACCOUNT", "name of the agents' ServiceAccount: rotor-agent");
     k.put("ROTOR_AGENT_AUDIENCE", "audience of the agents' projected ServiceAccount tokens: rotor");
     k.put("ROTOR_STATIC_POLICY", "YAML file mapping join-token nodes to the workload identities they may obtain");
+    k.put("ROTOR_CRD_CONTROLLER", "sign cert-manager CertificateRequests for rotor.dev issuers: auto (when the Kubernetes API is used), on, off");
+    k.put("ROTOR_CRD_LEASE_NAMESPACE", "namespace of the Lease electing the replica that runs the CertificateRequest controller: rotor-system");
+    k.put("ROTOR_CRD_WORKERS", "CertificateRequests reconciled in parallel: 8");
     k.put("ROTOR_UI_SESSION_IDLE", "admin UI sessions end after this long without use (1m to 12h, default 30m)");
     k.put("ROTOR_PUBLIC_HTTP_URL", "base URL put in certificates for CRL and OCSP: http://<first hostname or localhost>:<http port>");
     return Map.copyOf(k);
@@ -188,11 +202,15 @@ public record ServerConfig(
         string(v, "publichttpurl").map(ServerConfig::stripSlash),
         profiles(v.get("profiles")),
         new Agents(
-            kubernetesMode(string(v, "kubernetes").orElse("auto")),
+            kubernetesMode(string(v, "kubernetes").orElse("auto"), "ROTOR_KUBERNETES"),
             string(v, "agentnamespace").orElse("rotor-system"),
             string(v, "agentserviceaccount").orElse("rotor-agent"),
             string(v, "agentaudience").orElse("rotor"),
             string(v, "staticpolicy").map(Path::of)),
+        new Crd(
+            kubernetesMode(string(v, "crdcontroller").orElse("auto"), "ROTOR_CRD_CONTROLLER"),
+            string(v, "crdleasenamespace").orElse("rotor-system"),
+            positive(intValue(v, "crdworkers", 8), "ROTOR_CRD_WORKERS")),
         uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))));
   }
 
@@ -203,12 +221,19 @@ public record ServerConfig(
     return d;
   }
 
-  private static KubernetesMode kubernetesMode(String s) {
+  private static int positive(int value, String key) {
+    if (value < 1) {
+      throw new IllegalArgumentException(key + " must be at least 1");
+    }
+    return value;
+  }
+
+  private static KubernetesMode kubernetesMode(String s, String key) {
     return switch (s.toLowerCase(Locale.ROOT)) {
       case "auto" -> KubernetesMode.AUTO;
       case "on", "true" -> KubernetesMode.ON;
       case "off", "false" -> KubernetesMode.OFF;
-      default -> throw new IllegalArgumentException("ROTOR_KUBERNETES must be auto, on or off");
+      default -> throw new IllegalArgumentException(key + " must be auto, on or off");
     };
   }
 
@@ -216,7 +241,7 @@ public record ServerConfig(
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
-        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, uiSessionIdle);
+        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, uiSessionIdle);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

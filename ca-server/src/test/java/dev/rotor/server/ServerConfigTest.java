@@ -108,4 +108,29 @@ class ServerConfigTest {
     assertThat(b.staticPolicy()).contains(Path.of("/etc/rotor/policy.yaml"));
     assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_KUBERNETES", "maybe"))).hasMessageContaining("ROTOR_KUBERNETES");
   }
+
+  @Test
+  void crd_controller_settings() {
+    ServerConfig.Crd d = ServerConfig.fromMap(Map.of()).crd();
+    assertThat(d.mode()).isEqualTo(ServerConfig.KubernetesMode.AUTO);
+    assertThat(d.leaseNamespace()).isEqualTo("rotor-system");
+    assertThat(d.workers()).isEqualTo(8);
+    ServerConfig.Crd c = ServerConfig.fromMap(Map.of("ROTOR_CRD_CONTROLLER", "off", "crdLeaseNamespace", "certs",
+        "crd-workers", 2)).crd();
+    assertThat(c.mode()).isEqualTo(ServerConfig.KubernetesMode.OFF);
+    assertThat(c.leaseNamespace()).isEqualTo("certs");
+    assertThat(c.workers()).isEqualTo(2);
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_CRD_CONTROLLER", "sometimes"))).hasMessageContaining("ROTOR_CRD_CONTROLLER");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_CRD_WORKERS", 0))).hasMessageContaining("ROTOR_CRD_WORKERS");
+  }
+
+  @Test
+  void crd_controller_on_needs_kubernetes() {
+    // Refused before anything starts (the data directory is not even created).
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "rotor-crd-on-" + System.nanoTime());
+    assertThatThrownBy(() -> RotorServer.start(ServerConfig.fromMap(Map.of("ROTOR_CRD_CONTROLLER", "on",
+        "ROTOR_KUBERNETES", "off", "ROTOR_DATA_DIR", dir.toString()))))
+        .hasMessageContaining("ROTOR_CRD_CONTROLLER=on needs the Kubernetes API");
+    assertThat(dir).doesNotExist();
+  }
 }

@@ -24,6 +24,8 @@ public final class RotorLoad {
         fleet-policy  the server's static policy for renew-fleet (rotor-load fleet-policy --help)
         proxy         the agent's mTLS data-plane proxy against nginx, with ab
                       (rotor-load proxy --help)
+        crd           the CertificateRequest controller against a mock Kubernetes API server,
+                      both in this process: approval-to-Ready latency (rotor-load crd --help)
         ceiling       only the ECDSA P-256 sign/verify ceiling of this machine, no server needed
       """;
 
@@ -77,6 +79,9 @@ public final class RotorLoad {
         return 1;
       }
     }
+    if (args[0].equals("crd")) {
+      return crd(Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     if (args[0].equals("proxy")) {
       return proxy(Arrays.copyOfRange(args, 1, args.length), out, err, env);
     }
@@ -102,6 +107,27 @@ public final class RotorLoad {
       return new IssueCommand(options, out).run();
     } catch (Exception e) {
       err.println("rotor-load issue: " + describe(e));
+      return 1;
+    }
+  }
+
+  private static int crd(String[] args, PrintStream out, PrintStream err) {
+    if (Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print(CrdCommand.USAGE);
+      return 0;
+    }
+    CrdCommand.Options options;
+    try {
+      options = CrdCommand.Options.parse(args);
+    } catch (UsageException e) {
+      err.println("rotor-load crd: " + e.getMessage());
+      err.println("(rotor-load crd --help lists the options)");
+      return 2;
+    }
+    try {
+      return new CrdCommand(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load crd: " + describe(e));
       return 1;
     }
   }

@@ -1,6 +1,7 @@
 package dev.rotor.server.issuance;
 
 import dev.rotor.pki.SubjectNames;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,12 @@ import java.util.Optional;
  * @param ttlSeconds requested lifetime, or null for the profile's default
  * @param requester the authenticated principal, e.g. {@code token:ci-bot}
  * @param channel the door
+ * @param requestKey an idempotency key from the door (a CertificateRequest's UID): recorded in the
+ *     same transaction as the certificate, so a second issuance under the same key is refused with
+ *     {@link dev.rotor.server.ErrorCode#CONFLICT} and records nothing
+ * @param auditDetails what the door knows about the request beyond the requester (a
+ *     CertificateRequest's namespace, name, UID and groups), added to the details of the
+ *     {@code certificate.issued} audit entry written in the same transaction as the certificate
  */
 public record IssuanceRequest(
     String csrPem,
@@ -21,4 +28,17 @@ public record IssuanceRequest(
     String profile,
     Integer ttlSeconds,
     String requester,
-    Channel channel) {}
+    Channel channel,
+    Optional<String> requestKey,
+    Map<String, Object> auditDetails) {
+
+  public IssuanceRequest {
+    auditDetails = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(auditDetails));
+  }
+
+  /** A request without an idempotency key or extra audit details. */
+  public IssuanceRequest(String csrPem, Optional<SubjectNames> names, String profile, Integer ttlSeconds, String requester,
+      Channel channel) {
+    this(csrPem, names, profile, ttlSeconds, requester, channel, Optional.empty(), Map.of());
+  }
+}

@@ -190,8 +190,11 @@ public final class IssuanceService {
     }
     NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
-    String details = auditDetails(record, csr);
+    String details = auditDetails(record, csr, request.auditDetails());
     journal.execute(tx -> {
+      if (request.requestKey().isPresent() && !store.claimRequestKey(tx, request.requestKey().get(), serialHex)) {
+        throw new RotorException(ErrorCode.CONFLICT, "request " + request.requestKey().get() + " was already issued");
+      }
       store.insert(tx, record);
       tx.audit(request.requester(), "certificate.issued", serialHex, details);
       return null;
@@ -210,7 +213,7 @@ public final class IssuanceService {
     return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, dns.get()).build();
   }
 
-  private String auditDetails(NewCertificate c, CheckedCsr csr) {
+  private String auditDetails(NewCertificate c, CheckedCsr csr, Map<String, Object> fromDoor) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("serial", c.serial());
     d.put("profile", c.profile());
@@ -219,6 +222,8 @@ public final class IssuanceService {
     d.put("keyType", csr.keyType().name());
     d.put("notBefore", c.notBefore().toString());
     d.put("notAfter", c.notAfter().toString());
+    // The door's fields come last and never replace the certificate's own.
+    fromDoor.forEach(d::putIfAbsent);
     try {
       return json.writeValueAsString(d);
     } catch (JsonProcessingException e) {

@@ -90,6 +90,34 @@ public final class PgCertificateStore {
     }
   }
 
+  /**
+   * Records, inside the journal transaction, that {@code requestKey} was answered with
+   * {@code serial}. Runs at once (not batched) so the caller sees the outcome: false when the key
+   * is already recorded (by this or a concurrent transaction), and then nothing was changed.
+   */
+  public boolean claimRequestKey(Journal.Tx tx, String requestKey, String serial) throws SQLException {
+    try (PreparedStatement ps = tx.connection().prepareStatement(
+        "INSERT INTO certificate_requests (request_key, serial) VALUES (?, ?) ON CONFLICT (request_key) DO NOTHING")) {
+      ps.setString(1, requestKey);
+      ps.setString(2, serial);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
+  /** The certificate recorded for an idempotency key, if one was issued under it. */
+  public Optional<CertificateRecord> findByRequestKey(String requestKey) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS.replaceAll("(\\w+)", "c.$1")
+             + " FROM certificate_requests r JOIN certificates c ON c.serial = r.serial WHERE r.request_key = ?")) {
+      ps.setString(1, requestKey);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
   public Optional<CertificateRecord> find(String serial) {
     try (Connection c = dataSource.getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM certificates WHERE serial = ?")) {
