@@ -44,7 +44,6 @@ import org.shredzone.acme4j.challenge.Http01Challenge;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeServerException;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
-import org.shredzone.acme4j.util.KeyPairUtils;
 
 /**
  * {@code rotor-load acme}: complete ACME flows with acme4j, as an ingress controller runs them —
@@ -85,7 +84,7 @@ final class AcmeCommand {
 
   private static final Set<String> KNOWN = Set.of("url", "token", "accounts", "concurrency", "duration", "warmup", "profile",
       "domain-suffix", "responder-port", "responder-bind", "cacert");
-  private static final Duration POLL = Duration.ofMillis(20);
+  private static final Duration POLL = Duration.ofMillis(100);
   private static final Duration ORDER_TIMEOUT = Duration.ofSeconds(60);
 
   record Options(String baseUrl, Optional<String> token, int accounts, int concurrency, Duration duration, Duration warmup,
@@ -137,6 +136,8 @@ final class AcmeCommand {
     if (Security.getProvider("BC") == null) {
       Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()); // acme4j's CSRBuilder names BC
     }
+    // The native provider first, so that acme4j's JWS signatures (the generator's main CPU cost) use it.
+    dev.rotor.pki.CryptoProviders.installForTls();
     TrustAnchors trust = options.caCert().isPresent()
         ? TrustAnchors.fromPem(Files.readAllBytes(options.caCert().get()))
         : TrustAnchors.fetchTrustOnFirstUse(options.baseUrl());
@@ -152,7 +153,7 @@ final class AcmeCommand {
       List<KeyPair> keys = new ArrayList<>();
       List<URL> accounts = new ArrayList<>();
       for (int i = 0; i < options.accounts(); i++) {
-        KeyPair key = KeyPairUtils.createECKeyPair("secp256r1");
+        KeyPair key = ecKey();
         AccountBuilder b = new AccountBuilder().agreeToTermsOfService().useKeyPair(key);
         if (eab) {
           Map<String, String> k = eabKey(ssl);
@@ -163,7 +164,7 @@ final class AcmeCommand {
       }
       List<KeyPair> domainKeys = new ArrayList<>();
       for (int i = 0; i < Math.min(64, options.concurrency()); i++) {
-        domainKeys.add(KeyPairUtils.createECKeyPair("secp256r1"));
+        domainKeys.add(ecKey());
       }
       out.printf("rotor-load acme: %d accounts ready; %d in flight for %s after %s warm-up against %s%n", accounts.size(),
           options.concurrency(), options.duration(), options.warmup(), directory);
@@ -245,6 +246,13 @@ final class AcmeCommand {
     if (!leaf.getSubjectAlternativeNames().iterator().next().get(1).equals(name)) {
       throw new IllegalStateException("the certificate does not name " + name);
     }
+  }
+
+  /** A P-256 key pair from the first provider (the native one when it loads), not BouncyCastle's. */
+  private static KeyPair ecKey() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
   }
 
   private void report() {

@@ -303,6 +303,8 @@ public final class AcmeApi implements AutoCloseable {
       meta.put("profiles", profiles);
     }
     d.put("meta", meta);
+    // The directory changes only with the configuration: let clients keep it (acme4j re-reads it per request otherwise).
+    ex.responseHeader("Cache-Control", "public, max-age=86400");
     reply(ex, 200, d);
   }
 

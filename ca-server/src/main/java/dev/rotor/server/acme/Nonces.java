@@ -17,7 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>A nonce is {@code base64url(issuedAt ‖ 12 random bytes ‖ HMAC-SHA256(key, both)[0..16])}. The
  * key is shared by every replica through the database, so a nonce from one replica is accepted by
  * another; issuing costs no database write (every ACME response carries a nonce). Spending inserts
- * the nonce into {@code acme_spent_nonces}: a second use anywhere finds the row. A nonce older than
+ * the nonce into {@code acme_spent_nonces}: a second use anywhere finds the row (see
+ * {@link AcmeStore#spendNonce} for its durability). A nonce older than
  * {@link #LIFETIME} is refused without a look-up, which is also when its row may be deleted.
  */
 public final class Nonces {
