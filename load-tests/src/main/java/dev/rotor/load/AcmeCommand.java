@@ -84,7 +84,7 @@ final class AcmeCommand {
 
   private static final Set<String> KNOWN = Set.of("url", "token", "accounts", "concurrency", "duration", "warmup", "profile",
       "domain-suffix", "responder-port", "responder-bind", "cacert");
-  private static final Duration POLL = Duration.ofMillis(100);
+  private static final Duration POLL = Duration.ofMillis(50);
   private static final Duration ORDER_TIMEOUT = Duration.ofSeconds(60);
 
   record Options(String baseUrl, Optional<String> token, int accounts, int concurrency, Duration duration, Duration warmup,

@@ -533,11 +533,6 @@ public final class AcmeApi implements AutoCloseable {
           + settings.pendingAuthorizations(), List.of(), Map.of("Retry-After", "60"));
     }
     Instant window = now.truncatedTo(ChronoUnit.HOURS);
-    if (!store.countOrder(a.id(), window, settings.ordersPerHour())) {
-      long retry = Math.max(1, window.plus(java.time.Duration.ofHours(1)).getEpochSecond() - now.getEpochSecond());
-      throw new AcmeException(AcmeError.RATE_LIMITED, 429, "the account has created " + settings.ordersPerHour()
-          + " orders this hour, the limit", List.of(), Map.of("Retry-After", Long.toString(retry)));
-    }
     List<List<String>> types = new ArrayList<>();
     List<String> tokens = new ArrayList<>();
     for (Identifier id : identifiers) {
@@ -549,7 +544,14 @@ public final class AcmeApi implements AutoCloseable {
         tokens.add(token());
       }
     }
-    long orderId = store.createOrder(a.id(), base.profile(), identifiers, now.plus(settings.orderLifetime()), replaces, types, tokens);
+    Optional<Long> created = store.createOrder(a.id(), base.profile(), identifiers, now.plus(settings.orderLifetime()), replaces,
+        types, tokens, window, settings.ordersPerHour());
+    if (created.isEmpty()) {
+      long retry = Math.max(1, window.plus(java.time.Duration.ofHours(1)).getEpochSecond() - now.getEpochSecond());
+      throw new AcmeException(AcmeError.RATE_LIMITED, 429, "the account has created " + settings.ordersPerHour()
+          + " orders this hour, the limit", List.of(), Map.of("Retry-After", Long.toString(retry)));
+    }
+    long orderId = created.get();
     ex.responseHeader("Location", base.url("order/" + orderId));
     reply(ex, 201, orderJson(base, store.order(orderId).orElseThrow()));
   }
@@ -869,8 +871,10 @@ public final class AcmeApi implements AutoCloseable {
     if (!v.jws().isPostAsGet()) {
       v.jws().payloadObject(json); // RFC 8555 §7.5.1: an empty object asks for validation
       if (c.status().equals("pending")) {
-        if (store.startValidation(c.id(), clock.instant())) {
-          worker.wake();
+        Instant now = clock.instant();
+        Optional<AcmeStore.Claimed> claimed = store.startValidation(c.id(), now, worker.leaseFrom(now));
+        if (claimed.isPresent()) {
+          worker.submit(claimed.get());
         } else if (!az.status().equals("pending") || !az.expires().isAfter(clock.instant())) {
           throw new AcmeException(AcmeError.MALFORMED, "the authorization is no longer pending");
         }

@@ -237,26 +237,6 @@ public final class AcmeStore {
 
   // ---- rate limits
 
-  /**
-   * Counts one new order in the account's current window unless the window is full.
-   *
-   * @return true when counted; false (nothing changed) when the limit is reached
-   */
-  public boolean countOrder(long accountId, Instant windowStart, int limit) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO acme_rate_windows (account_id, window_start, orders) VALUES (?, ?, 1)"
-          + " ON CONFLICT (account_id, window_start) DO UPDATE SET orders = acme_rate_windows.orders + 1"
-          + " WHERE acme_rate_windows.orders < ? RETURNING orders")) {
-        ps.setLong(1, accountId);
-        ps.setTimestamp(2, Timestamp.from(windowStart));
-        ps.setInt(3, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next();
-        }
-      }
-    });
-  }
-
   public int pendingAuthorizations(long accountId, Instant now) {
     return read(c -> {
       try (PreparedStatement ps = c.prepareStatement(
@@ -282,10 +262,26 @@ public final class AcmeStore {
 
   // ---- orders, authorizations, challenges
 
-  /** A new order with one authorization per identifier and its challenges; returns the order id. */
-  public long createOrder(long accountId, String profile, List<Identifier> identifiers, Instant expires, String replaces,
-      List<List<String>> challengeTypes, List<String> tokens) {
+  /**
+   * A new order with one authorization per identifier and its challenges, counted in the account's
+   * rate window in the same transaction; returns the order id, or empty (nothing changed) when the
+   * window already holds {@code limit} orders.
+   */
+  public Optional<Long> createOrder(long accountId, String profile, List<Identifier> identifiers, Instant expires, String replaces,
+      List<List<String>> challengeTypes, List<String> tokens, Instant window, int limit) {
     return tx(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO acme_rate_windows (account_id, window_start, orders) VALUES (?, ?, 1)"
+          + " ON CONFLICT (account_id, window_start) DO UPDATE SET orders = acme_rate_windows.orders + 1"
+          + " WHERE acme_rate_windows.orders < ? RETURNING orders")) {
+        ps.setLong(1, accountId);
+        ps.setTimestamp(2, Timestamp.from(window));
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.empty();
+          }
+        }
+      }
       long orderId;
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO acme_orders (account_id, profile, status, identifiers, expires_at, replaces)"
           + " VALUES (?, ?, 'pending', ?, ?, ?) RETURNING id")) {
@@ -325,7 +321,7 @@ public final class AcmeStore {
         }
         ch.executeBatch();
       }
-      return orderId;
+      return Optional.of(orderId);
     });
   }
 
@@ -527,18 +523,23 @@ public final class AcmeStore {
   }
 
   /**
-   * pending → processing (queued for validation now), only while its authorization is pending and
-   * no other challenge of it is being validated. False when nothing changed.
+   * pending → processing, claimed by the caller for its first attempt (lease until
+   * {@code leaseUntil}), only while its authorization is pending and no other challenge of it is
+   * being validated. Empty when nothing changed. If the caller stops before recording an outcome,
+   * the lease runs out and {@link #claimDue} hands the challenge to any replica.
    */
-  public boolean startValidation(long challengeId, Instant now) {
+  public Optional<Claimed> startValidation(long challengeId, Instant now, Instant leaseUntil) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE acme_challenges ch SET status = 'processing', next_attempt_at = ?"
-          + " FROM acme_authorizations az WHERE ch.id = ? AND ch.status = 'pending' AND az.id = ch.authz_id AND az.status = 'pending'"
-          + " AND az.expires_at > ? AND NOT EXISTS (SELECT 1 FROM acme_challenges o WHERE o.authz_id = ch.authz_id AND o.status = 'processing')")) {
-        ps.setTimestamp(1, Timestamp.from(now));
+      try (PreparedStatement ps = c.prepareStatement("UPDATE acme_challenges ch SET status = 'processing', next_attempt_at = ?,"
+          + " attempts = ch.attempts + 1 FROM acme_authorizations az, acme_accounts a"
+          + " WHERE ch.id = ? AND ch.status = 'pending' AND az.id = ch.authz_id AND az.status = 'pending' AND a.id = az.account_id"
+          + " AND az.expires_at > ? AND NOT EXISTS (SELECT 1 FROM acme_challenges o WHERE o.authz_id = ch.authz_id AND o.status = 'processing')"
+          + " RETURNING ch.id, ch.authz_id, az.order_id, ch.type, ch.token, az.type, az.value, a.jwk, ch.attempts")) {
+        ps.setTimestamp(1, Timestamp.from(leaseUntil));
         ps.setLong(2, challengeId);
         ps.setTimestamp(3, Timestamp.from(now));
-        return ps.executeUpdate() == 1;
+        return one(ps, rs -> new Claimed(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
+            rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9)));
       }
     });
   }

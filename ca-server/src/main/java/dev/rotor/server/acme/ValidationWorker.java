@@ -70,6 +70,25 @@ public final class ValidationWorker implements AutoCloseable {
     wake.release();
   }
 
+  /** The lease a claim holds before another replica may take the challenge. */
+  Instant leaseFrom(Instant now) {
+    return now.plus(LEASE);
+  }
+
+  /** Validates a challenge the caller already claimed ({@link AcmeStore#startValidation}), at once. */
+  public void submit(AcmeStore.Claimed claimed) {
+    if (!inFlight.tryAcquire()) {
+      return; // busy: the lease runs out and the loop takes it then
+    }
+    executor.execute(() -> {
+      try {
+        validate(claimed);
+      } finally {
+        inFlight.release();
+      }
+    });
+  }
+
   private void run() {
     while (running) {
       try {
