@@ -708,6 +708,9 @@ public final class AcmeApi implements AutoCloseable {
           ? AcmeError.BAD_PUBLIC_KEY : AcmeError.BAD_CSR, e.getMessage());
     }
     checkCsrNames(csr, o.identifiers());
+    if (Arrays.equals(csr.publicKey().getEncoded(), Jws.publicKey(v.key()).getEncoded())) {
+      throw new AcmeException(AcmeError.BAD_CSR, "the CSR's key is the account key; use a separate key for the certificate");
+    }
     if (!store.startProcessing(o.id(), der)) {
       throw new AcmeException(AcmeError.ORDER_NOT_READY, "the order is no longer ready");
     }
@@ -881,7 +884,7 @@ public final class AcmeApi implements AutoCloseable {
         c = store.challenge(c.id()).orElseThrow();
       }
     }
-    ex.responseHeader("Link", "<" + base.url("authz/" + az.id()) + ">;rel=\"up\"");
+    ex.responseHeader("Link", "<" + base.url("directory") + ">;rel=\"index\", <" + base.url("authz/" + az.id()) + ">;rel=\"up\"");
     reply(ex, 200, challengeJson(base, c));
   }
 

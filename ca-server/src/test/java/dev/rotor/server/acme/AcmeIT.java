@@ -202,7 +202,8 @@ class AcmeIT {
 
   @Test
   void refusals_carryTheirProblemTypes() throws Exception {
-    Account account = newAccount();
+    KeyPair accountKey = KeyPairUtils.createECKeyPair("secp256r1");
+    Account account = new AccountBuilder().agreeToTermsOfService().useKeyPair(accountKey).create(session);
     // name outside the policy, with a subproblem per identifier
     assertThatThrownBy(() -> account.newOrder().domains("ok.a.test", "evil.example").create())
         .satisfies(e -> {
@@ -222,6 +223,9 @@ class AcmeIT {
     http01(order).trigger();
     assertThat(order.waitUntilReady(Duration.ofSeconds(30))).isEqualTo(Status.READY);
     assertThatThrownBy(() -> order.execute(KeyPairUtils.createECKeyPair("secp256r1"), csr -> csr.addDomain("extra.a.test")))
+        .satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "badCSR"));
+    // a CSR for the account's own key
+    assertThatThrownBy(() -> order.execute(accountKey))
         .satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "badCSR"));
     order.fetch();
     assertThat(order.getStatus()).isEqualTo(Status.READY); // the refused CSR changed nothing
