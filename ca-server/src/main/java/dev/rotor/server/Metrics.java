@@ -14,6 +14,8 @@ public final class Metrics {
   public static final String HTTP_REQUESTS = "rotor_http_requests";
   public static final String AGENT_REQUESTS = "rotor_agent_requests";
   public static final String SERVER_CERT_RENEWALS = "rotor_server_certificate_renewals";
+  public static final String ACME_REQUESTS = "rotor_acme_requests";
+  public static final String ACME_VALIDATIONS = "rotor_acme_validations";
 
   private final MeterRegistry registry;
 
@@ -62,5 +64,17 @@ public final class Metrics {
   public void serverCertificateRenewal(String outcome) {
     Counter.builder(SERVER_CERT_RENEWALS).description("renewals of the server's own HTTPS certificate")
         .tag("outcome", outcome).register(registry).increment();
+  }
+
+  /** Counts one ACME request; {@code outcome} is "ok" or the ACME error type (badNonce, ...). */
+  public void acmeRequest(String endpoint, String outcome) {
+    Counter.builder(ACME_REQUESTS).description("ACME requests by endpoint and outcome")
+        .tag("endpoint", endpoint).tag("outcome", outcome).register(registry).increment();
+  }
+
+  /** Counts one challenge validation attempt; {@code outcome} is valid, retry or the ACME error type. */
+  public void acmeValidation(String type, String outcome) {
+    Counter.builder(ACME_VALIDATIONS).description("ACME challenge validation attempts by type and outcome")
+        .tag("type", type).tag("outcome", outcome).register(registry).increment();
   }
 }

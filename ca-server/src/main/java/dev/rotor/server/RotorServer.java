@@ -7,6 +7,8 @@ import dev.rotor.pki.NameForm;
 import dev.rotor.pki.NamePolicy;
 import dev.rotor.pki.Profile;
 import dev.rotor.pki.Usage;
+import dev.rotor.server.acme.AcmeApi;
+import dev.rotor.server.acme.AcmeStore;
 import dev.rotor.server.agent.AgentApi;
 import dev.rotor.server.agent.AgentAuthenticator;
 import dev.rotor.server.agent.BundleConfigMap;
@@ -285,6 +287,10 @@ public final class RotorServer implements AutoCloseable {
       }
       new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, revocationFeed::isRevoked, config.trustDomain(), clock),
           attestor, WorkloadPolicy.anyOf(policies), revocationFeed, config.trustDomain(), clock, metrics, json).register(httpsRouter);
+      AcmeApi acme = new AcmeApi(new AcmeStore(database.dataSource(), json), config.acme(), issuance, revocation, certificates, ca,
+          journal, auth, policy, clock, metrics, json);
+      started.add(acme);
+      acme.register(httpsRouter);
       publicApi.registerCommon(httpsRouter);
       Router httpRouter = new Router(json, metrics);
       publicApi.registerHttp(httpRouter);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.rotor.pki.KeyAlgorithm;
 import dev.rotor.pki.Profile;
+import dev.rotor.server.acme.AcmeSettings;
+import dev.rotor.server.acme.StaticHosts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +54,7 @@ public record ServerConfig(
     Map<String, Profile> profiles,
     Agents agents,
     Crd crd,
+    AcmeSettings acme,
     Duration uiSessionIdle) {
 
   /** How Kubernetes is used. */
@@ -114,6 +117,16 @@ public record ServerConfig(
     k.put("ROTOR_CRD_LEASE_NAMESPACE", "namespace of the Lease electing the replica that runs the CertificateRequest controller: rotor-system");
     k.put("ROTOR_CRD_WORKERS", "CertificateRequests reconciled in parallel: 8");
     k.put("ROTOR_UI_SESSION_IDLE", "admin UI sessions end after this long without use (1m to 12h, default 30m)");
+    k.put("ROTOR_ACME_HTTP01_PORT", "port ACME http-01 validation connects to: 80");
+    k.put("ROTOR_ACME_TLSALPN01_PORT", "port ACME tls-alpn-01 validation connects to: 443");
+    k.put("ROTOR_ACME_DNS_SERVER", "host:port of the DNS server for ACME validation look-ups; unset = system resolver");
+    k.put("ROTOR_ACME_STATIC_HOSTS", "names ACME validation maps to addresses instead of DNS, e.g. *.test=127.0.0.1,ingress.example=10.0.0.5");
+    k.put("ROTOR_ACME_PERMITTED_IPS", "CIDR ranges ACME ip identifiers must be in; unset = no ip identifiers");
+    k.put("ROTOR_ACME_EAB_REQUIRED", "new ACME accounts need External Account Binding (keys from POST /api/v1/acme/eab): false");
+    k.put("ROTOR_ACME_TERMS_OF_SERVICE", "URL ACME clients must agree to; unset = none");
+    k.put("ROTOR_ACME_ORDERS_PER_HOUR", "new orders one ACME account may create per clock hour: 300");
+    k.put("ROTOR_ACME_PENDING_AUTHORIZATIONS", "pending authorizations one ACME account may hold: 300");
+    k.put("ROTOR_ACME_ORDER_LIFETIME", "how long ACME orders and authorizations stay usable: 1h");
     k.put("ROTOR_PUBLIC_HTTP_URL", "base URL put in certificates for CRL and OCSP: http://<first hostname or localhost>:<http port>");
     return Map.copyOf(k);
   }
@@ -211,7 +224,36 @@ public record ServerConfig(
             kubernetesMode(string(v, "crdcontroller").orElse("auto"), "ROTOR_CRD_CONTROLLER"),
             string(v, "crdleasenamespace").orElse("rotor-system"),
             positive(intValue(v, "crdworkers", 8), "ROTOR_CRD_WORKERS")),
+        acme(v),
         uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))));
+  }
+
+  private static AcmeSettings acme(Map<String, Object> v) {
+    AcmeSettings d = AcmeSettings.defaults();
+    return new AcmeSettings(
+        intValue(v, "acmehttp01port", d.http01Port()),
+        intValue(v, "acmetlsalpn01port", d.tlsAlpn01Port()),
+        string(v, "acmednsserver"),
+        StaticHosts.parse(string(v, "acmestatichosts").orElse("")),
+        listValue(v, "acmepermittedips", List.of()),
+        Boolean.parseBoolean(string(v, "acmeeabrequired").orElse("false")),
+        string(v, "acmetermsofservice"),
+        positive(v, "acmeordersperhour", d.ordersPerHour()),
+        positive(v, "acmependingauthorizations", d.pendingAuthorizations()),
+        duration(v, "acmeorderlifetime", d.orderLifetime()));
+  }
+
+  private static int positive(Map<String, Object> v, String key, int def) {
+    Optional<String> s = string(v, key);
+    try {
+      int n = s.map(Integer::parseInt).orElse(def);
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("configuration key " + key + ": expected a positive number, got " + s.orElse(""));
+    }
   }
 
   private static Duration uiSessionIdle(Duration d) {
@@ -241,7 +283,7 @@ public record ServerConfig(
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
-        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, uiSessionIdle);
+        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

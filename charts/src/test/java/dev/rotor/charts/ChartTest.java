@@ -129,7 +129,7 @@ class ChartTest {
   void every_optional_feature_renders() {
     String yaml = template()
         .set("database.url", "").set("server.replicas", 1)
-        .set("acme.ingress.enabled", true).set("acme.ingress.className", "nginx").set("acme.ingress.tlsSecret", "acme-tls")
+        .set("acme.ingress.enabled", true).set("acme.eabRequired", true).set("acme.permittedIps[0]", "10.0.0.0/8").set("acme.ingress.className", "nginx").set("acme.ingress.tlsSecret", "acme-tls")
         .set("metrics.serviceMonitor.enabled", true)
         .set("networkPolicy.enabled", true)
         .set("ca.existingSecret", "my-ca").set("ca.passphraseSecret", "my-passphrase")
@@ -165,7 +165,37 @@ class ChartTest {
     DaemonSet agent = one(objects, DaemonSet.class, "rotor-agent");
     assertThat(agent.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts())
         .anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(15443));
-    assertThat(one(objects, ConfigMap.class, "rotor-agent").getData().get("agent.yaml")).contains("payments-in").contains("allow:");
+    assertThat(one(objects, ConfigMap.class, "rotor-agent").getData().get("agent.yaml")).contains("payments-in").contains("allow:")
+        .contains("secretNamespaces: \"payments,web\"");
+    assertThat(one(objects, ConfigMap.class, "rotor-server").getData().get("rotor.yaml"))
+        .contains("acmeEabRequired: \"true\"").contains("acmePermittedIps: \"10.0.0.0/8\"");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void the_rendered_configuration_files_are_accepted_by_the_server_and_the_agent() throws Exception {
+    var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    for (TemplateCommand t : List.of(template(), template().set("agent.namespaces[0]", "web").set("acme.permittedIps[0]", "10.0.0.0/8")
+        .set("agent.proxy.inbound[0].name", "in").set("agent.proxy.inbound[0].listen", "0.0.0.0:15443")
+        .set("agent.proxy.inbound[0].backend", "127.0.0.1:8080").set("agent.proxy.inbound[0].identity", "spiffe://rotor.local/ns/web/sa/a")
+        .set("agent.proxy.inbound[0].allow[0]", "spiffe://rotor.local/ns/web/*"))) {
+      List<HasMetadata> objects = parse(t.call());
+      Map<String, Object> server = yaml.readValue(one(objects, ConfigMap.class, "rotor-server").getData().get("rotor.yaml"), Map.class);
+      var config = dev.rotor.server.ServerConfig.fromMap(server);
+      assertThat(config.trustDomain()).isEqualTo("rotor.local");
+      assertThat(config.agents().namespace()).isEqualTo("rotor-system");
+      assertThat(config.agents().serviceAccount()).isEqualTo("rotor-agent");
+      assertThat(config.profiles().get("workload").maxTtl()).isEqualTo(java.time.Duration.ofMinutes(15));
+      assertThat(config.hostnames()).contains("rotor-server.rotor-system.svc");
+
+      Map<String, Object> agent = new java.util.LinkedHashMap<>(
+          yaml.readValue(one(objects, ConfigMap.class, "rotor-agent").getData().get("agent.yaml"), Map.class));
+      Path bundle = Files.createTempFile("bundle", ".pem");
+      agent.put("caBundle", bundle.toString()); // mounted from the rotor-ca-bundle ConfigMap in the pod
+      var agentConfig = dev.rotor.agent.AgentConfig.fromMap(agent, Map.of("NODE_NAME", "node-1", "KUBERNETES_SERVICE_HOST", "10.0.0.1"));
+      assertThat(agentConfig.server().toString()).isEqualTo("https://rotor-server.rotor-system.svc:8443");
+      assertThat(agentConfig.kubernetes()).isTrue();
+    }
   }
 
   /** The rules that apply to a ServiceAccount, through ClusterRoleBindings and RoleBindings. */

@@ -26,6 +26,8 @@ public final class RotorLoad {
                       (rotor-load proxy --help)
         crd           the CertificateRequest controller against a mock Kubernetes API server,
                       both in this process: approval-to-Ready latency (rotor-load crd --help)
+        acme          complete ACME flows (order, http-01, finalize, download) with acme4j
+                      (rotor-load acme --help)
         ceiling       only the ECDSA P-256 sign/verify ceiling of this machine, no server needed
       """;
 
@@ -81,6 +83,9 @@ public final class RotorLoad {
     }
     if (args[0].equals("crd")) {
       return crd(Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
+    if (args[0].equals("acme")) {
+      return acme(Arrays.copyOfRange(args, 1, args.length), out, err, env);
     }
     if (args[0].equals("proxy")) {
       return proxy(Arrays.copyOfRange(args, 1, args.length), out, err, env);
@@ -150,6 +155,27 @@ public final class RotorLoad {
       return new RenewFleetCommand(options, out).run();
     } catch (Exception e) {
       err.println("rotor-load renew-fleet: " + describe(e));
+      return 1;
+    }
+  }
+
+  private static int acme(String[] rest, PrintStream out, PrintStream err, Function<String, String> env) {
+    if (Arrays.stream(rest).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print(AcmeCommand.USAGE);
+      return 0;
+    }
+    AcmeCommand.Options options;
+    try {
+      options = AcmeCommand.Options.parse(rest, env);
+    } catch (UsageException e) {
+      err.println("rotor-load acme: " + e.getMessage());
+      err.println("(rotor-load acme --help lists the options)");
+      return 2;
+    }
+    try {
+      return new AcmeCommand(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load acme: " + describe(e));
       return 1;
     }
   }

@@ -172,7 +172,9 @@ public final class Exchange {
     }
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    if (!response.getHeaders().contains(HttpHeader.CACHE_CONTROL)) {
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store"); // unless the handler allowed caching
+    }
     response.getHeaders().put("X-Content-Type-Options", "nosniff");
     response.write(true, ByteBuffer.wrap(body), callback);
   }

@@ -1,0 +1,242 @@
+package dev.rotor.server.acme;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.crypto.utils.ECChecks;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A parsed flattened JWS (RFC 7515 §7.2.2) as ACME uses it (RFC 8555 §6.2): the protected header's
+ * {@code alg}, {@code nonce}, {@code url} and exactly one of {@code jwk} / {@code kid}; the payload.
+ * {@link #parse} checks the shape; {@link #verify} checks the signature with a key.
+ */
+public record Jws(String alg, String nonce, String url, JWK jwk, String kid, byte[] payload, String protectedPart,
+    String payloadPart, byte[] signature, JsonNode header) {
+
+  /** The algorithms accepted for account keys (RFC 8555 §6.2: ES256 and EdDSA are RECOMMENDED). */
+  public static final List<String> ALGORITHMS = List.of("ES256", "ES384", "RS256", "EdDSA");
+  private static final Set<String> FIELDS = Set.of("protected", "payload", "signature");
+  private static final byte[] ED25519_SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+
+  /** Parses and checks the shape of a flattened JWS; nothing is verified yet. */
+  public static Jws parse(byte[] body, ObjectMapper json) {
+    JsonNode root;
+    try {
+      root = json.readTree(body);
+    } catch (IOException e) {
+      throw new AcmeException(AcmeError.MALFORMED, "the body is not JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw new AcmeException(AcmeError.MALFORMED, "the body is not a flattened JWS object");
+    }
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!FIELDS.contains(f)) {
+        // "header" (unprotected) and "signatures" (general serialization) are refused: RFC 8555 §6.2
+        throw new AcmeException(AcmeError.MALFORMED, "the JWS has a field \"" + f + "\"; only a flattened JWS with protected, payload and signature is accepted");
+      }
+    }
+    String prot = text(root, "protected");
+    String payloadPart = text(root, "payload");
+    String sig = text(root, "signature");
+    if (prot.isEmpty() || sig.isEmpty()) {
+      throw new AcmeException(AcmeError.MALFORMED, "the JWS has an empty protected header or signature");
+    }
+    JsonNode header;
+    byte[] payload;
+    byte[] signature;
+    try {
+      header = json.readTree(b64(prot));
+      payload = b64(payloadPart);
+      signature = b64(sig);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new AcmeException(AcmeError.MALFORMED, "the JWS parts are not base64url JSON");
+    }
+    if (header == null || !header.isObject()) {
+      throw new AcmeException(AcmeError.MALFORMED, "the protected header is not a JSON object");
+    }
+    if (header.has("b64") || header.has("crit")) {
+      throw new AcmeException(AcmeError.MALFORMED, "the protected header may not carry b64 or crit");
+    }
+    String alg = header.path("alg").asText("");
+    if (!ALGORITHMS.contains(alg)) {
+      throw new AcmeException(AcmeError.BAD_SIGNATURE_ALGORITHM,
+          "algorithm \"" + alg + "\" is not accepted; use one of " + ALGORITHMS);
+    }
+    boolean hasJwk = header.has("jwk");
+    boolean hasKid = header.has("kid");
+    if (hasJwk == hasKid) {
+      throw new AcmeException(AcmeError.MALFORMED, "the protected header must have exactly one of jwk and kid");
+    }
+    JWK jwk = null;
+    if (hasJwk) {
+      if (!header.get("jwk").isObject()) {
+        throw new AcmeException(AcmeError.MALFORMED, "jwk is not a JSON object");
+      }
+      try {
+        jwk = JWK.parse(json.writeValueAsString(header.get("jwk")));
+      } catch (Exception e) {
+        throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the jwk does not parse: " + e.getMessage());
+      }
+      if (jwk.isPrivate()) {
+        throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the jwk contains a private key");
+      }
+    }
+    String kid = hasKid ? header.get("kid").asText("") : null;
+    String nonce = header.has("nonce") ? header.get("nonce").asText("") : null;
+    String url = header.has("url") ? header.get("url").asText("") : null;
+    return new Jws(alg, nonce, url, jwk, kid, payload, prot, payloadPart, signature, header);
+  }
+
+  /** Whether the payload is empty (POST-as-GET, RFC 8555 §6.3). */
+  public boolean isPostAsGet() {
+    return payload.length == 0;
+  }
+
+  /**
+   * Checks that {@code key} suits {@link #alg} and verifies the signature.
+   *
+   * @throws AcmeException badPublicKey (wrong type, RSA below 2048 bits, EC point off the curve),
+   *     malformed (signature does not verify)
+   */
+  public void verify(JWK key) {
+    byte[] input = (protectedPart + "." + payloadPart).getBytes(StandardCharsets.US_ASCII);
+    boolean ok;
+    try {
+      JWSHeader h = new JWSHeader(JWSAlgorithm.parse(alg));
+      switch (alg) {
+        case "ES256", "ES384" -> {
+          Curve want = alg.equals("ES256") ? Curve.P_256 : Curve.P_384;
+          if (!(key instanceof ECKey ec) || !want.equals(ec.getCurve())) {
+            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, alg + " needs an EC key on " + want);
+          }
+          ECPublicKey pub = ec.toECPublicKey();
+          if (!ECChecks.isPointOnCurve(pub, want.toECParameterSpec())) {
+            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the EC public key is not a point on " + want);
+          }
+          ok = new ECDSAVerifier(ec).verify(h, input, Base64URL.encode(signature));
+        }
+        case "RS256" -> {
+          if (!(key instanceof RSAKey rsa)) {
+            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "RS256 needs an RSA key");
+          }
+          if (rsa.size() < 2048) {
+            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "RSA keys must have at least 2048 bits; this one has " + rsa.size());
+          }
+          ok = new RSASSAVerifier(rsa).verify(h, input, Base64URL.encode(signature));
+        }
+        case "EdDSA" -> {
+          if (!(key instanceof OctetKeyPair okp) || !Curve.Ed25519.equals(okp.getCurve())) {
+            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "EdDSA needs an Ed25519 key");
+          }
+          Signature s = Signature.getInstance("Ed25519");
+          s.initVerify(ed25519(okp));
+          s.update(input);
+          ok = signature.length == 64 && s.verify(signature);
+        }
+        default -> throw new AcmeException(AcmeError.BAD_SIGNATURE_ALGORITHM, "algorithm " + alg + " is not accepted");
+      }
+    } catch (AcmeException e) {
+      throw e;
+    } catch (JOSEException | java.security.GeneralSecurityException | RuntimeException e) {
+      throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the key cannot verify " + alg + " signatures: " + e.getMessage());
+    }
+    if (!ok) {
+      throw new AcmeException(AcmeError.MALFORMED, "the JWS signature does not verify");
+    }
+  }
+
+  /** The JDK public key of a JWK (for comparing with a certificate's key). */
+  public static PublicKey publicKey(JWK key) {
+    try {
+      if (key instanceof ECKey ec) {
+        return ec.toECPublicKey();
+      }
+      if (key instanceof RSAKey rsa) {
+        return rsa.toRSAPublicKey();
+      }
+      if (key instanceof OctetKeyPair okp && Curve.Ed25519.equals(okp.getCurve())) {
+        return ed25519(okp);
+      }
+    } catch (JOSEException | java.security.GeneralSecurityException e) {
+      throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the key is not usable: " + e.getMessage());
+    }
+    throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "unsupported key type " + key.getKeyType());
+  }
+
+  /** RFC 7638 SHA-256 thumbprint, base64url. */
+  public static String thumbprint(JWK key) {
+    try {
+      return key.computeThumbprint("SHA-256").toString();
+    } catch (JOSEException e) {
+      throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "cannot compute the key's thumbprint");
+    }
+  }
+
+  /** The public JWK as JSON, with only the members RFC 7638 hashes plus kty. */
+  public static String publicJson(JWK key) {
+    return key.toPublicJWK().toJSONString();
+  }
+
+  private static PublicKey ed25519(OctetKeyPair okp) throws java.security.GeneralSecurityException {
+    byte[] x = okp.getX().decode();
+    if (x.length != 32) {
+      throw new java.security.InvalidKeyException("an Ed25519 key has 32 bytes");
+    }
+    byte[] spki = new byte[ED25519_SPKI_PREFIX.length + 32];
+    System.arraycopy(ED25519_SPKI_PREFIX, 0, spki, 0, ED25519_SPKI_PREFIX.length);
+    System.arraycopy(x, 0, spki, ED25519_SPKI_PREFIX.length, 32);
+    return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
+  }
+
+  private static String text(JsonNode root, String field) {
+    JsonNode n = root.get(field);
+    if (n == null || !n.isTextual()) {
+      throw new AcmeException(AcmeError.MALFORMED, "the JWS has no \"" + field + "\" string");
+    }
+    return n.asText();
+  }
+
+  private static byte[] b64(String s) {
+    if (s.contains("=") || s.contains("+") || s.contains("/")) {
+      throw new IllegalArgumentException("not base64url");
+    }
+    return Base64.getUrlDecoder().decode(s);
+  }
+
+  /** Parses the payload as a JSON object ({} when POST-as-GET is not allowed but the payload is empty: malformed). */
+  public ObjectNode payloadObject(ObjectMapper json) {
+    try {
+      JsonNode n = json.readTree(payload);
+      if (n instanceof ObjectNode o) {
+        return o;
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    throw new AcmeException(AcmeError.MALFORMED, "the payload is not a JSON object");
+  }
+}

@@ -1,0 +1,108 @@
+package dev.rotor.server.acme;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The flattened-JWS rules of RFC 8555 §6.2, each refusal with its problem type. */
+class JwsTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+
+  private static String prot(String alg, Object jwk) throws Exception {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("alg", alg);
+    h.put("jwk", jwk);
+    h.put("nonce", "n");
+    h.put("url", "https://ca/acme/acme/new-account");
+    return B64.encodeToString(JSON.writeValueAsBytes(h));
+  }
+
+  private static byte[] body(String prot, String payload, String sig) throws Exception {
+    return JSON.writeValueAsBytes(Map.of("protected", prot, "payload", payload, "signature", sig));
+  }
+
+  @Test
+  void ok_es256_and_rs256_and_ed25519() throws Exception {
+    ECKey ec = new ECKeyGenerator(Curve.P_256).generate();
+    String p = prot("ES256", ec.toPublicJWK().toJSONObject());
+    String pay = B64.encodeToString("{}".getBytes(StandardCharsets.UTF_8));
+    String sig = new ECDSASigner(ec).sign(new JWSHeader(JWSAlgorithm.ES256), (p + "." + pay).getBytes(StandardCharsets.US_ASCII)).toString();
+    Jws jws = Jws.parse(body(p, pay, sig), JSON);
+    jws.verify(jws.jwk());
+    assertThat(jws.url()).isEqualTo("https://ca/acme/acme/new-account");
+
+    RSAKey rsa = new RSAKeyGenerator(2048).generate();
+    String pr = prot("RS256", rsa.toPublicJWK().toJSONObject());
+    String sr = new RSASSASigner(rsa).sign(new JWSHeader(JWSAlgorithm.RS256), (pr + ".").getBytes(StandardCharsets.US_ASCII)).toString();
+    Jws post = Jws.parse(body(pr, "", sr), JSON);
+    post.verify(post.jwk());
+    assertThat(post.isPostAsGet()).isTrue();
+
+    KeyPairGenerator g = KeyPairGenerator.getInstance("Ed25519");
+    KeyPair kp = g.generateKeyPair();
+    byte[] spki = kp.getPublic().getEncoded();
+    OctetKeyPair okp = new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(Arrays.copyOfRange(spki, spki.length - 32, spki.length))).build();
+    String pe = prot("EdDSA", okp.toJSONObject());
+    Signature s = Signature.getInstance("Ed25519");
+    s.initSign(kp.getPrivate());
+    s.update((pe + "." + pay).getBytes(StandardCharsets.US_ASCII));
+    Jws ed = Jws.parse(body(pe, pay, B64.encodeToString(s.sign())), JSON);
+    ed.verify(ed.jwk());
+  }
+
+  @Test
+  void fail_shapeAlgorithmAndKey() throws Exception {
+    ECKey ec = new ECKeyGenerator(Curve.P_256).generate();
+    String p = prot("ES256", ec.toPublicJWK().toJSONObject());
+    String sig = new ECDSASigner(ec).sign(new JWSHeader(JWSAlgorithm.ES256), (p + ".").getBytes(StandardCharsets.US_ASCII)).toString();
+    // general serialization / unprotected header
+    assertThatThrownBy(() -> Jws.parse(JSON.writeValueAsBytes(Map.of("protected", p, "payload", "", "signature", sig, "header", Map.of())), JSON))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.MALFORMED));
+    // alg none
+    assertThatThrownBy(() -> Jws.parse(body(prot("none", ec.toPublicJWK().toJSONObject()), "", ""), JSON))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.MALFORMED));
+    assertThatThrownBy(() -> Jws.parse(body(prot("HS256", ec.toPublicJWK().toJSONObject()), "", sig), JSON))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.BAD_SIGNATURE_ALGORITHM));
+    // ES384 header with a P-256 key
+    Jws wrongCurve = Jws.parse(body(prot("ES384", ec.toPublicJWK().toJSONObject()), "", sig), JSON);
+    assertThatThrownBy(() -> wrongCurve.verify(wrongCurve.jwk()))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.BAD_PUBLIC_KEY));
+    // RSA below 2048 bits
+    RSAKey small = new RSAKeyGenerator(1024, true).generate();
+    Jws weak = Jws.parse(body(prot("RS256", small.toPublicJWK().toJSONObject()), "", sig), JSON);
+    assertThatThrownBy(() -> weak.verify(weak.jwk()))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.BAD_PUBLIC_KEY));
+    // a signature by another key
+    Jws other = Jws.parse(body(p, "", sig), JSON);
+    JWK stranger = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK();
+    assertThatThrownBy(() -> other.verify(stranger))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.MALFORMED));
+    // a private key in the header
+    assertThatThrownBy(() -> Jws.parse(body(prot("ES256", ec.toJSONObject()), "", sig), JSON))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.BAD_PUBLIC_KEY));
+  }
+}
