@@ -2,7 +2,7 @@
 -- controller uses the request's metadata.uid). The row is written in the same transaction as the
 -- certificate it names, so a request is never signed twice: a retry after a crash between
 -- "recorded" and "status written" finds this row and reuses the certificate.
--- (V5: V4 is taken by another branch; Flyway accepts the gap.)
+-- (V4 is the ACME schema.)
 CREATE TABLE certificate_requests (
     request_key text        PRIMARY KEY,
     serial      text        NOT NULL UNIQUE

@@ -113,7 +113,7 @@ async function certificates(main, ctx) {
     const any = Object.values(filters).some(Boolean);
     results.replaceChildren(h('p', { class: 'empty', id: 'cert-empty' }, any
       ? 'No certificate matches these filters. Clear them or search for part of a name.'
-      : 'No certificates yet. Issue one with POST /api/v1/certificates or start an agent.'));
+      : 'No certificates yet. Issue one with POST /api/v1/certificates, start an agent, or point an ACME client at /acme/acme/directory.'));
     return null;
   }
   const rows = page.items.map((c) => h('tr', {},
@@ -305,6 +305,71 @@ async function audit(main, ctx) {
   return null;
 }
 
+// ---------------------------------------------------------------- ACME
+
+function identifiers(list) {
+  return (list || []).map((i) => (i.type === 'dns' ? i.value : `${i.type}:${i.value}`)).join(', ');
+}
+
+function problemText(p) {
+  if (!p) return '';
+  const type = (p.type || '').replace('urn:ietf:params:acme:error:', '');
+  const subs = (p.subproblems || []).map((s) => `${s.identifier ? s.identifier.value + ': ' : ''}${s.detail || ''}`).join('; ');
+  return `${type}${p.detail ? ` — ${p.detail}` : ''}${subs ? ` (${subs})` : ''}`;
+}
+
+async function acme(main, ctx) {
+  const account = ctx.params.get('account');
+  const status = ctx.params.get('status');
+  const [accounts, orders] = await Promise.all([
+    api('GET', '/api/v1/acme/accounts?limit=100'),
+    api('GET', `/api/v1/acme/orders${query({ account, status, limit: 100 })}`),
+  ]);
+  const state = h('select', { name: 'status' }, h('option', { value: '', text: 'Any' }),
+    ['pending', 'ready', 'processing', 'valid', 'invalid'].map((s) => h('option', { value: s, text: s, selected: status === s })));
+  const form = h('form', { class: 'filters', 'aria-label': 'Filter ACME orders' }, labelled('Order state', state, 'acme-status'),
+    h('button', { type: 'submit', class: 'primary', text: 'Filter' }));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/acme${query({ account, status: state.value })}`;
+  });
+  const accountsPart = accounts.items.length
+    ? table('ACME accounts', ['Account', 'State', 'Contact', 'EAB', 'Orders', 'Created'], accounts.items.map((a) => h('tr', {},
+      h('td', {}, h('a', { href: `#/acme${query({ account: a.id })}`, text: `#${a.id}` })), h('td', {}, badge(a.status)),
+      h('td', { class: 'wrap', text: (a.contact || []).join(', ') || '—' }), h('td', { text: a.externalAccountBinding ? 'yes' : 'no' }),
+      h('td', { text: String(a.orders) }), h('td', {}, time(a.createdAt)))))
+    : h('p', { class: 'empty', text: 'No ACME account yet. Point an ACME client (cert-manager ACME issuer, certbot) at https://<this server>/acme/acme/directory.' });
+  const ordersPart = orders.items.length
+    ? table('ACME orders', ['Order', 'Account', 'State', 'Names', 'Problem', 'Certificate', 'Updated'], orders.items.map((o) => h('tr', {},
+      h('td', { text: `#${o.id}` }), h('td', {}, h('a', { href: `#/acme${query({ account: o.account })}`, text: `#${o.account}` })),
+      h('td', {}, badge(o.status)), h('td', { class: 'wrap', text: identifiers(o.identifiers) }),
+      h('td', { class: 'wrap', text: problemText(o.error) || '—' }),
+      h('td', {}, o.certificateSerial ? h('a', { href: `#/certificates/${o.certificateSerial}`, class: 'mono', text: o.certificateSerial }) : '—'),
+      h('td', {}, time(o.updatedAt)))))
+    : h('p', { class: 'empty', id: 'acme-orders-empty', text: account || status ? 'No order matches these filters.' : 'No ACME order yet.' });
+  main.replaceChildren(heading('ACME'),
+    h('h2', { text: 'Accounts' }), accountsPart,
+    h('h2', { text: account ? `Orders of account #${account}` : 'Orders' }), form,
+    account ? h('p', {}, h('a', { href: '#/acme', text: 'All accounts' })) : null, ordersPart);
+  return null;
+}
+
+// ---------------------------------------------------------------- CertificateRequests
+
+async function requests(main) {
+  const data = await api('GET', '/api/v1/certificate-requests?limit=200');
+  main.replaceChildren(heading('CertificateRequests'),
+    h('p', { class: 'muted', text: 'cert-manager CertificateRequests for rotor.dev issuers that the controller issued, failed or denied, newest first.' }),
+    data.items.length
+      ? table('CertificateRequests', ['When', 'Request', 'Condition', 'Detail', 'Requested by'], data.items.map((r) => h('tr', {},
+        h('td', {}, time(r.at)), h('td', { class: 'mono wrap', text: `${r.namespace}/${r.name}` }),
+        h('td', {}, badge(r.reason.toLowerCase()), ` ${r.condition}`),
+        h('td', { class: 'wrap' }, r.serial ? h('a', { href: `#/certificates/${r.serial}`, class: 'mono', text: r.serial }) : (r.message || '')),
+        h('td', { text: r.username || '' }))))
+      : h('p', { class: 'empty', text: 'None yet. Create an Issuer or ClusterIssuer (group rotor.dev) and point a cert-manager Certificate at it.' }));
+  return null;
+}
+
 // ---------------------------------------------------------------- CA
 
 async function ca(main) {
@@ -327,4 +392,4 @@ async function ca(main) {
   return null;
 }
 
-export const pages = { overview, certificates, agents, audit, ca };
+export const pages = { overview, certificates, agents, acme, requests, audit, ca };

@@ -17,6 +17,7 @@ import dev.rotor.server.agent.PodPolicy;
 import dev.rotor.server.agent.StaticPolicy;
 import dev.rotor.server.agent.WorkloadPolicy;
 import dev.rotor.server.api.PublicApi;
+import dev.rotor.server.api.ActivityApi;
 import dev.rotor.server.api.OverviewApi;
 import dev.rotor.server.api.RestApi;
 import dev.rotor.server.api.SessionApi;
@@ -40,6 +41,7 @@ import dev.rotor.server.store.Journal;
 import dev.rotor.server.store.PgAuditLog;
 import dev.rotor.server.store.PgCertificateStore;
 import dev.rotor.server.store.PgJoinTokenStore;
+import dev.rotor.server.store.PgActivityStore;
 import dev.rotor.server.store.PgOverviewStore;
 import dev.rotor.server.store.PgSessionStore;
 import dev.rotor.server.store.PgTokenStore;
@@ -281,6 +283,7 @@ public final class RotorServer implements AutoCloseable {
       new SessionApi(auth, sessions, journal, json).register(httpsRouter);
       new OverviewApi(auth, new PgOverviewStore(database.dataSource()), stats, issuance, ca, config.publicHttpUrl(), clock)
           .register(httpsRouter);
+      new ActivityApi(auth, new PgActivityStore(database.dataSource()), json).register(httpsRouter);
       UiAssets ui = new UiAssets();
       if (ui.available()) {
         ui.register(httpsRouter);

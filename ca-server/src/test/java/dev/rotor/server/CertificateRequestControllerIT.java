@@ -176,6 +176,18 @@ class CertificateRequestControllerIT {
     // Approving it later is enough.
     kube.decide(client, NS, "waiting-1", "Approved");
     awaitReady(NS, "waiting-1", "True");
+
+    // The admin view lists what the controller did, with the condition it wrote.
+    com.fasterxml.jackson.databind.JsonNode items = server.get("/api/v1/certificate-requests?limit=500", TestServer.ADMIN_TOKEN)
+        .json().get("items");
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byName = new java.util.HashMap<>();
+    items.forEach(i -> byName.putIfAbsent(i.get("namespace").asText() + "/" + i.get("name").asText(), i));
+    assertThat(byName.get(NS + "/denied-1").get("reason").asText()).isEqualTo("Denied");
+    assertThat(byName.get(NS + "/denied-1").get("condition").asText()).isEqualTo("Ready=False");
+    assertThat(byName.get(NS + "/waiting-1").get("reason").asText()).isEqualTo("Issued");
+    assertThat(byName.get(NS + "/waiting-1").get("serial").asText()).isNotBlank();
+    assertThat(byName.get(NS + "/waiting-1").get("username").asText()).isEqualTo(USER);
+    assertThat(server.get("/api/v1/certificate-requests?limit=0", TestServer.ADMIN_TOKEN).status()).isEqualTo(400);
   }
 
   /** 3: permanent problems → Ready=False/Failed, InvalidRequest=True, failureTime; nothing issued. */

@@ -174,9 +174,9 @@ public final class AgentRotator implements AutoCloseable {
       Credentials fresh = Credentials.of(keys.getPrivate(), issued);
       log.info("attested method={} identity={} serial={} notAfter={}", attestation.method(), issued.spiffeId(),
           issued.serial(), issued.notAfter());
-      events.agentRenewal("attested");
       mustAttest = false;
       publish(fresh, true);
+      events.agentRenewal("attested"); // after publishing: whoever sees the count also sees the credentials
     } catch (ApiError e) {
       events.agentRenewal(e.kind() == ApiError.Kind.UNAVAILABLE ? "failed" : "refused");
       if (e.kind() == ApiError.Kind.UNAUTHENTICATED && !attestation.isReusable()) {
@@ -200,8 +200,8 @@ public final class AgentRotator implements AutoCloseable {
       Issued issued = api.renew(Csrs.csr(keys));
       Credentials fresh = Credentials.of(keys.getPrivate(), issued);
       log.info("renewed agent certificate serial={} notAfter={}", issued.serial(), issued.notAfter());
-      events.agentRenewal("renewed");
       publish(fresh, true);
+      events.agentRenewal("renewed");
     } catch (ApiError e) {
       if (e.kind() == ApiError.Kind.UNAUTHENTICATED || e.kind() == ApiError.Kind.FORBIDDEN) {
         // The server no longer accepts this certificate (revoked, or not an agent identity).

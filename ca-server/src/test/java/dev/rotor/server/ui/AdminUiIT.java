@@ -269,6 +269,16 @@ class AdminUiIT {
     await().until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .empty")));
     assertThat(browser.findElement(By.tagName("main")).getText()).contains("No agent has attested");
     shot("agents-empty");
+
+    open("#/acme");
+    await().until(ExpectedConditions.visibilityOfElementLocated(By.id("acme-orders-empty")));
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("No ACME account yet").contains("/acme/acme/directory");
+    shot("acme-empty");
+
+    open("#/requests");
+    await().until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .empty")));
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("rotor.dev");
+    shot("certificaterequests-empty");
   }
 
   @Test
