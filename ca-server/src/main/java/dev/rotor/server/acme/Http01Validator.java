@@ -37,8 +37,11 @@ public final class Http01Validator implements ChallengeValidator, AutoCloseable 
     client.setSslContextFactory(tls);
     client.setFollowRedirects(false);
     client.setConnectTimeout(5_000);
-    client.setIdleTimeout(30_000);
+    client.setIdleTimeout(5_000);
     client.setMaxConnectionsPerDestination(64);
+    // Every validation goes to another host: without this, Jetty keeps one destination per host
+    // for ever (a leak, and each new connection scans them all).
+    client.setDestinationIdleTimeout(10_000);
     client.setUserAgentField(new org.eclipse.jetty.http.HttpField(HttpHeader.USER_AGENT, "rotor-acme-validator"));
     client.setSocketAddressResolver((host, p, context, promise) -> {
       try {
