@@ -290,10 +290,12 @@ public final class RotorServer implements AutoCloseable {
       }
       new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, revocationFeed::isRevoked, config.trustDomain(), clock),
           attestor, WorkloadPolicy.anyOf(policies), revocationFeed, config.trustDomain(), clock, metrics, json).register(httpsRouter);
-      AcmeApi acme = new AcmeApi(new AcmeStore(database.dataSource(), json), config.acme(), issuance, revocation, certificates, ca,
-          journal, auth, policy, clock, metrics, json);
-      started.add(acme);
-      acme.register(httpsRouter);
+      if (config.acme().enabled()) {
+        AcmeApi acme = new AcmeApi(new AcmeStore(database.dataSource(), json), config.acme(), issuance, revocation, certificates, ca,
+            journal, auth, policy, clock, metrics, json);
+        started.add(acme);
+        acme.register(httpsRouter);
+      }
       publicApi.registerCommon(httpsRouter);
       Router httpRouter = new Router(json, metrics);
       publicApi.registerHttp(httpRouter);

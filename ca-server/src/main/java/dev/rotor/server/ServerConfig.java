@@ -117,6 +117,7 @@ public record ServerConfig(
     k.put("ROTOR_CRD_LEASE_NAMESPACE", "namespace of the Lease electing the replica that runs the CertificateRequest controller: rotor-system");
     k.put("ROTOR_CRD_WORKERS", "CertificateRequests reconciled in parallel: 8");
     k.put("ROTOR_UI_SESSION_IDLE", "admin UI sessions end after this long without use (1m to 12h, default 30m)");
+    k.put("ROTOR_ACME_ENABLED", "serve the ACME directories under /acme/: true");
     k.put("ROTOR_ACME_HTTP01_PORT", "port ACME http-01 validation connects to: 80");
     k.put("ROTOR_ACME_TLSALPN01_PORT", "port ACME tls-alpn-01 validation connects to: 443");
     k.put("ROTOR_ACME_DNS_SERVER", "host:port of the DNS server for ACME validation look-ups; unset = system resolver");
@@ -231,6 +232,7 @@ public record ServerConfig(
   private static AcmeSettings acme(Map<String, Object> v) {
     AcmeSettings d = AcmeSettings.defaults();
     return new AcmeSettings(
+        Boolean.parseBoolean(string(v, "acmeenabled").orElse("true")),
         intValue(v, "acmehttp01port", d.http01Port()),
         intValue(v, "acmetlsalpn01port", d.tlsAlpn01Port()),
         string(v, "acmednsserver"),

@@ -126,6 +126,13 @@ class ChartTest {
   }
 
   @Test
+  void acme_can_be_switched_off() {
+    List<HasMetadata> objects = parse(template().set("acme.enabled", false).set("acme.ingress.enabled", true).call());
+    assertThat(one(objects, ConfigMap.class, "rotor-server").getData().get("rotor.yaml")).contains("acmeEnabled: \"false\"");
+    assertThat(all(objects, Ingress.class)).isEmpty();
+  }
+
+  @Test
   void every_optional_feature_renders() {
     String yaml = template()
         .set("database.url", "").set("server.replicas", 1)

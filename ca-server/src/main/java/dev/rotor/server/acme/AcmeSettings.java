@@ -7,6 +7,7 @@ import java.util.Optional;
 /**
  * The ACME part of the server configuration.
  *
+ * @param enabled whether the server serves ACME at all ({@code ROTOR_ACME_ENABLED}, default true)
  * @param http01Port port http-01 validation connects to (80)
  * @param tlsAlpn01Port port tls-alpn-01 validation connects to (443)
  * @param dnsServer host:port of the DNS server for TXT (and address) look-ups; empty = system resolver
@@ -19,6 +20,7 @@ import java.util.Optional;
  * @param orderLifetime how long an order and its authorizations stay usable
  */
 public record AcmeSettings(
+    boolean enabled,
     int http01Port,
     int tlsAlpn01Port,
     Optional<String> dnsServer,
@@ -41,7 +43,7 @@ public record AcmeSettings(
   }
 
   public static AcmeSettings defaults() {
-    return new AcmeSettings(80, 443, Optional.empty(), StaticHosts.parse(""), List.of(), false, Optional.empty(),
+    return new AcmeSettings(true, 80, 443, Optional.empty(), StaticHosts.parse(""), List.of(), false, Optional.empty(),
         300, 300, Duration.ofHours(1));
   }
 }

@@ -60,4 +60,12 @@ class AcmeAdminViewIT {
     assertThat(server.get("/api/v1/acme/orders?account=x", TestServer.ADMIN_TOKEN).status()).isEqualTo(400);
     assertThat(server.get("/api/v1/acme/accounts", null).status()).isEqualTo(401);
   }
+
+  @Test
+  void acme_switched_off_serves_no_directory() throws Exception {
+    try (TestServer off = TestServer.start(Map.of("ROTOR_ACME_ENABLED", "false"))) {
+      assertThat(off.send("GET", "/acme/acme/directory", null, null, null).status()).isEqualTo(404);
+      assertThat(server.send("GET", "/acme/acme/directory", null, null, null).status()).isEqualTo(200);
+    }
+  }
 }
