@@ -244,6 +244,12 @@ async function agent(main, ctx) {
       h('dt', { text: 'Last renewal' }), h('dd', {}, time(a.lastRenewal)),
       h('dt', { text: 'Certificate expires' }), h('dd', {}, time(a.notAfter)),
       h('dt', { text: 'Certificate' }), h('dd', {}, h('a', { href: `#/certificates/${a.serial}`, class: 'mono', text: a.serial }))),
+    h('h2', { text: 'Secrets and files it keeps filled' }),
+    a.targets.length
+      ? table('Managed Secrets and files', ['Where', 'Identity', 'Last renewed'], a.targets.map((t) => h('tr', {},
+        h('td', { class: 'mono wrap', id: `target-${t.target}`, text: t.target }), h('td', { class: 'mono wrap', text: t.identity }),
+        h('td', {}, time(t.lastSeen)))))
+      : h('p', { class: 'empty', text: 'None reported in the last 24 hours (agents report each Secret or directory when they renew its certificate).' }),
     h('h2', { text: 'Workload identities it keeps fresh' }),
     a.identities.length
       ? h('ul', { class: 'plain mono' }, a.identities.map((i) => h('li', {}, h('a', { href: `#/certificates${query({ q: i, status: 'active' })}`, text: i }))))

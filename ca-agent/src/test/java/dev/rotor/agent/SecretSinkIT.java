@@ -77,6 +77,12 @@ class SecretSinkIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> data(cluster.get("payments", "worker-tls"), SecretSink.TLS_CRT) != null);
     Pairs.assertSecretHolds(cluster.get("payments", "worker-tls"), "spiffe://rotor.local/ns/payments/sa/worker", bundle);
 
+    // The server knows which Secrets this agent fills (shown on the admin UI's agent page).
+    await().atMost(Duration.ofSeconds(15)).until(() -> cluster.api("GET", "/api/v1/agents/node-1", null).get("targets").toString()
+        .contains("secret:payments/worker-tls"));
+    assertThat(cluster.api("GET", "/api/v1/agents/node-1", null).get("targets").toString())
+        .contains("secret:payments/api-tls").contains(id);
+
     String metrics = Cluster.metrics(agent);
     assertThat(Cluster.sample(metrics, "rotor_agent_certificate_expiry_seconds", "target=\"secret:payments/api-tls\"",
         "identity=\"" + id + "\"")).isBetween(60.0, 15 * 60.0);

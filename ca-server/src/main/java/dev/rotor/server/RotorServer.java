@@ -11,6 +11,7 @@ import dev.rotor.server.acme.AcmeApi;
 import dev.rotor.server.acme.AcmeStore;
 import dev.rotor.server.agent.AgentApi;
 import dev.rotor.server.agent.AgentAuthenticator;
+import dev.rotor.server.agent.AgentTargets;
 import dev.rotor.server.agent.BundleConfigMap;
 import dev.rotor.server.agent.KubernetesAttestor;
 import dev.rotor.server.agent.PodPolicy;
@@ -281,7 +282,9 @@ public final class RotorServer implements AutoCloseable {
       Router httpsRouter = new Router(json, metrics);
       rest.register(httpsRouter);
       new SessionApi(auth, sessions, journal, json).register(httpsRouter);
-      new OverviewApi(auth, new PgOverviewStore(database.dataSource()), stats, issuance, ca, config.publicHttpUrl(), clock)
+      AgentTargets agentTargets = new AgentTargets(database.dataSource(), clock, Duration.ofSeconds(5));
+      started.add(agentTargets);
+      new OverviewApi(auth, new PgOverviewStore(database.dataSource()), stats, agentTargets, issuance, ca, config.publicHttpUrl(), clock)
           .register(httpsRouter);
       new ActivityApi(auth, new PgActivityStore(database.dataSource()), json).register(httpsRouter);
       UiAssets ui = new UiAssets();
@@ -289,7 +292,7 @@ public final class RotorServer implements AutoCloseable {
         ui.register(httpsRouter);
       }
       new AgentApi(issuance, ca, journal, new PgJoinTokenStore(), auth, new AgentAuthenticator(certificates, revocationFeed::isRevoked, config.trustDomain(), clock),
-          attestor, WorkloadPolicy.anyOf(policies), revocationFeed, config.trustDomain(), clock, metrics, json).register(httpsRouter);
+          attestor, WorkloadPolicy.anyOf(policies), revocationFeed, agentTargets, config.trustDomain(), clock, metrics, json).register(httpsRouter);
       if (config.acme().enabled()) {
         AcmeApi acme = new AcmeApi(new AcmeStore(database.dataSource(), json), config.acme(), issuance, revocation, certificates, ca,
             journal, auth, policy, clock, metrics, json);

@@ -240,8 +240,11 @@ class UiApiIT {
     assertThat(attest.status()).as(attest.body()).isEqualTo(201);
     HttpClient mtls = server.mtlsClient(keys.getPrivate(), attest.json().get("chain").asText());
     Reply signed = server.post(mtls, "/agent/v1/workloads/sign", Map.of("csr", Csrs.pem(Csrs.ec("secp256r1")),
-        "spiffeId", "spiffe://rotor.local/ns/shop/sa/cart"));
+        "spiffeId", "spiffe://rotor.local/ns/shop/sa/cart", "target", "secret:shop/cart-tls"));
     assertThat(signed.status()).as(signed.body()).isEqualTo(201);
+    Reply badTarget = server.post(mtls, "/agent/v1/workloads/sign", Map.of("csr", Csrs.pem(Csrs.ec("secp256r1")),
+        "spiffeId", "spiffe://rotor.local/ns/shop/sa/cart", "target", "secret:../../etc"));
+    assertThat(badTarget.status()).isEqualTo(400);
 
     JsonNode agents = server.get("/api/v1/agents", TestServer.ADMIN_TOKEN).json();
     JsonNode a = agents.get("items").get(0);
@@ -250,6 +253,9 @@ class UiApiIT {
     assertThat(a.get("state").asText()).isEqualTo("seen");
     JsonNode one = server.get("/api/v1/agents/node-ui-1", TestServer.ADMIN_TOKEN).json();
     assertThat(one.get("identities").toString()).contains("spiffe://rotor.local/ns/shop/sa/cart");
+    assertThat(one.get("targets")).hasSize(1);
+    assertThat(one.get("targets").get(0).get("target").asText()).isEqualTo("secret:shop/cart-tls");
+    assertThat(one.get("targets").get(0).get("identity").asText()).isEqualTo("spiffe://rotor.local/ns/shop/sa/cart");
     assertThat(server.get("/api/v1/agents/node-nope", TestServer.ADMIN_TOKEN).status()).isEqualTo(404);
 
     JsonNode ca = server.get("/api/v1/ca", TestServer.ADMIN_TOKEN).json();

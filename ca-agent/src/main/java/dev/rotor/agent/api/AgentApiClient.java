@@ -126,10 +126,13 @@ public final class AgentApiClient implements AutoCloseable {
   }
 
   /** {@code POST /agent/v1/workloads/sign}; {@code ttl} null for the profile's default. */
-  public Issued signWorkload(String csrPem, String spiffeId, List<String> dnsNames, Duration ttl) throws ApiError {
+  public Issued signWorkload(String csrPem, String spiffeId, List<String> dnsNames, Duration ttl, String target) throws ApiError {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("csr", csrPem);
     body.put("spiffeId", spiffeId);
+    if (target != null) {
+      body.put("target", target);
+    }
     if (!dnsNames.isEmpty()) {
       body.put("dnsNames", dnsNames);
     }

@@ -98,7 +98,7 @@ public final class FileSink implements AutoCloseable {
             events.certificateHeld(target, id, a.leaf().getNotAfter().toInstant());
           }
           log.info("file sink renewing identity={} dir={} reason={}", id, dir, a.reason());
-          WorkloadIssuer.NewCertificate fresh = issuer.issue(wanted, null);
+          WorkloadIssuer.NewCertificate fresh = issuer.issue(wanted, null, target);
           AtomicFile.write(dir.resolve("key.pem"), fresh.keyPem().getBytes(StandardCharsets.US_ASCII), true);
           AtomicFile.write(dir.resolve("cert.pem"), fresh.issued().chainPem().getBytes(StandardCharsets.US_ASCII), false);
           AtomicFile.write(dir.resolve("bundle.pem"), current.get().canonicalPem().getBytes(StandardCharsets.US_ASCII), false);

@@ -264,7 +264,7 @@ public final class SecretSink implements AutoCloseable {
         log.info("renewing secret={} identity={} reason={}", key, w.spiffeId(), a.reason());
         WorkloadIssuer.NewCertificate fresh;
         try {
-          fresh = issuer.issue(w.wanted(), w.ttl());
+          fresh = issuer.issue(w.wanted(), w.ttl(), target(key));
         } catch (ApiError e) {
           if (e.kind() == ApiError.Kind.FORBIDDEN || e.kind() == ApiError.Kind.REJECTED) {
             // Asking again at once would get the same answer: wait, or for the pod or the Secret to change.

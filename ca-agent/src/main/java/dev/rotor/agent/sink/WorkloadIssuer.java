@@ -21,9 +21,9 @@ final class WorkloadIssuer {
     this.signer = signer;
   }
 
-  NewCertificate issue(CertificateCheck.Wanted wanted, Duration ttl) throws ApiError, PkiException {
+  NewCertificate issue(CertificateCheck.Wanted wanted, Duration ttl, String target) throws ApiError, PkiException {
     KeyPair keys = Csrs.newKeyPair();
-    Issued issued = signer.sign(Csrs.csr(keys), wanted.spiffeId(), wanted.dnsNames(), ttl);
+    Issued issued = signer.sign(Csrs.csr(keys), wanted.spiffeId(), wanted.dnsNames(), ttl, target);
     if (!PrivateKeys.matches(issued.leaf().getPublicKey(), keys.getPrivate())) {
       throw new PkiException(PkiException.Problem.MALFORMED, "the server signed a different key");
     }

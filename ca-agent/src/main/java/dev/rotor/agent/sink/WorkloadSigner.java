@@ -9,6 +9,10 @@ import java.util.List;
 @FunctionalInterface
 public interface WorkloadSigner {
 
-  /** Signs {@code csrPem} for {@code spiffeId} (+ {@code dnsNames}); {@code ttl} null for the server's default. */
-  Issued sign(String csrPem, String spiffeId, List<String> dnsNames, Duration ttl) throws ApiError;
+  /**
+   * Signs {@code csrPem} for {@code spiffeId} (+ {@code dnsNames}); {@code ttl} null for the server's default;
+   * {@code target} names where the certificate goes ({@code secret:<ns>/<name>}, {@code file:<dir>}) so
+   * operators can see what each agent manages.
+   */
+  Issued sign(String csrPem, String spiffeId, List<String> dnsNames, Duration ttl, String target) throws ApiError;
 }

@@ -52,7 +52,7 @@ public final class AgentApi {
   public record RenewBody(String csr) {}
 
   /** {@code POST /agent/v1/workloads/sign}. */
-  public record SignBody(String csr, String spiffeId, List<String> dnsNames, Integer ttlSeconds) {}
+  public record SignBody(String csr, String spiffeId, List<String> dnsNames, Integer ttlSeconds, String target) {}
 
   /** {@code POST /api/v1/join-tokens}. */
   public record JoinTokenBody(String node, Integer ttlSeconds) {}
@@ -71,9 +71,12 @@ public final class AgentApi {
   private final Metrics metrics;
   private final ObjectMapper json;
 
+  private final AgentTargets targets;
+
   public AgentApi(IssuanceService issuance, CertificateAuthority ca, Journal journal, PgJoinTokenStore joinTokens,
       TokenAuthenticator tokens, AgentAuthenticator agents, Optional<KubernetesAttestor> kubernetes, WorkloadPolicy policy,
-      RevocationFeed revocationFeed, String trustDomain, Clock clock, Metrics metrics, ObjectMapper json) {
+      RevocationFeed revocationFeed, AgentTargets targets, String trustDomain, Clock clock, Metrics metrics, ObjectMapper json) {
+    this.targets = targets;
     this.issuance = issuance;
     this.ca = ca;
     this.journal = journal;
@@ -190,6 +193,9 @@ public final class AgentApi {
     } catch (PkiException e) {
       throw new RotorException(ErrorCode.REJECTED_IDENTIFIER, e.getMessage());
     }
+    if (body.target() != null && !AgentTargets.valid(body.target())) {
+      throw new RotorException(ErrorCode.MALFORMED_REQUEST, "target must be secret:<namespace>/<name> or file:<absolute path>");
+    }
     List<String> dns = body.dnsNames() == null ? List.of() : body.dnsNames();
     if (dns.size() > MAX_DNS_NAMES || dns.stream().anyMatch(d -> d == null || d.isBlank() || d.length() > 253)) {
       throw new RotorException(ErrorCode.REJECTED_IDENTIFIER, "dnsNames: at most " + MAX_DNS_NAMES + " non-empty names of up to 253 characters");
@@ -206,6 +212,9 @@ public final class AgentApi {
     SubjectNames names = SubjectNames.of(dns, List.of(), List.of(id.toUri()));
     IssuedCertificate issued = issuance.issue(new IssuanceRequest(csr, Optional.of(names), "workload", body.ttlSeconds(),
         agent.principal(), Channel.AGENT));
+    if (body.target() != null) {
+      targets.seen(agent.node(), body.target(), id.toString());
+    }
     respond(ex, issued, id);
   }
 

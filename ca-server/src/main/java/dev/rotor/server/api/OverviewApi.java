@@ -2,6 +2,7 @@ package dev.rotor.server.api;
 
 import dev.rotor.pki.Profile;
 import dev.rotor.server.ErrorCode;
+import dev.rotor.server.agent.AgentTargets;
 import dev.rotor.server.RotorException;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.issuance.IssuanceService;
@@ -36,17 +37,19 @@ public final class OverviewApi {
   private final TokenAuthenticator auth;
   private final PgOverviewStore store;
   private final IssuanceStats stats;
+  private final AgentTargets targets;
   private final IssuanceService issuance;
   private final CertificateAuthority ca;
   private final String publicHttpUrl;
   private final Clock clock;
   private volatile CachedSummary summary;
 
-  public OverviewApi(TokenAuthenticator auth, PgOverviewStore store, IssuanceStats stats, IssuanceService issuance,
+  public OverviewApi(TokenAuthenticator auth, PgOverviewStore store, IssuanceStats stats, AgentTargets targets, IssuanceService issuance,
       CertificateAuthority ca, String publicHttpUrl, Clock clock) {
     this.auth = auth;
     this.store = store;
     this.stats = stats;
+    this.targets = targets;
     this.issuance = issuance;
     this.ca = ca;
     this.publicHttpUrl = publicHttpUrl;
@@ -154,6 +157,8 @@ public final class OverviewApi {
     }
     Map<String, Object> out = describe(row.get(), now, agentWindow());
     out.put("identities", store.identitiesServedBy("agent:" + node, now, 1000));
+    out.put("targets", targets.of(node).stream().map(t -> Map.of("target", t.target(), "identity", t.identity(),
+        "lastSeen", t.lastSeen().toString())).toList());
     ex.json(200, out);
   }
 
