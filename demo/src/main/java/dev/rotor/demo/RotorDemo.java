@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.rotor.agent.AgentConfig;
 import dev.rotor.agent.RotorAgent;
 import dev.rotor.pki.Pem;
+import dev.rotor.pki.TrustStores;
 import dev.rotor.server.RotorServer;
 import dev.rotor.server.ServerConfig;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,8 +31,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * {@code ./rotor demo}: the whole flow on one machine. A CA server with its embedded database;
@@ -151,7 +149,7 @@ public final class RotorDemo implements AutoCloseable {
     adminToken = server.generatedAdminToken().orElseThrow(() -> new IllegalStateException("the demo needs a fresh data directory"));
     Path bundle = dir.resolve("ca.pem");
     Files.writeString(bundle, server.ca().bundlePem());
-    admin = HttpClient.newBuilder().sslContext(trusting(server.ca().bundle())).connectTimeout(Duration.ofSeconds(5)).build();
+    admin = HttpClient.newBuilder().sslContext(TrustStores.clientContext(server.ca().bundle())).connectTimeout(Duration.ofSeconds(5)).build();
     say("server up: https://localhost:" + server.httpsPort() + " (workload certificates live " + ttl + " s here, to watch them rotate)");
 
     step(2, "Start an HTTP backend for payments/api, node-b's agent with an inbound proxy in front of it, node-a's agent with an outbound proxy");
@@ -363,18 +361,6 @@ public final class RotorDemo implements AutoCloseable {
     }
   }
 
-  private static SSLContext trusting(List<X509Certificate> anchors) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    for (int i = 0; i < anchors.size(); i++) {
-      ks.setCertificateEntry("ca" + i, anchors.get(i));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
-  }
 
   @Override
   public synchronized void close() {

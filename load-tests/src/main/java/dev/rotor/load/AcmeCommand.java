@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.Security;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -31,7 +30,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.shredzone.acme4j.AccountBuilder;
@@ -141,7 +139,7 @@ final class AcmeCommand {
     TrustAnchors trust = options.caCert().isPresent()
         ? TrustAnchors.fromPem(Files.readAllBytes(options.caCert().get()))
         : TrustAnchors.fetchTrustOnFirstUse(options.baseUrl());
-    SSLContext ssl = sslContext(trust.certificates());
+    SSLContext ssl = dev.rotor.pki.TrustStores.clientContext(trust.certificates());
     URI directory = URI.create(options.baseUrl() + "/acme/" + options.profile() + "/directory");
     HttpServer responder = responder();
     try {
@@ -312,19 +310,5 @@ final class AcmeCommand {
     }
     var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
     return Map.of("keyId", node.get("keyId").asText(), "hmacKey", node.get("hmacKey").asText());
-  }
-
-  private static SSLContext sslContext(List<X509Certificate> anchors) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    int i = 0;
-    for (X509Certificate c : anchors) {
-      ks.setCertificateEntry("ca" + i++, c);
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 }

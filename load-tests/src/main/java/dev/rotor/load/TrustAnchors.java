@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -76,13 +75,7 @@ record TrustAnchors(List<X509Certificate> certificates, byte[] pem) {
   }
 
   KeyStore keyStore() throws GeneralSecurityException, IOException {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    int i = 0;
-    for (Certificate c : certificates) {
-      ks.setCertificateEntry("anchor-" + i++, c);
-    }
-    return ks;
+    return dev.rotor.pki.TrustStores.keyStore(certificates);
   }
 
   /** Jetty TLS settings trusting only these anchors, with host name verification. */
