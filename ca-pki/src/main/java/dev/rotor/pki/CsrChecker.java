@@ -60,7 +60,7 @@ import org.bouncycastle.operator.DefaultAlgorithmNameFinder;
  * Parses and checks PKCS#10 certificate signing requests (RFC 2986) before anything is issued.
  *
  * <p>The checks, in order: size and DER shape; PKCS#10 structure; an accepted and sound subject
- * key (EC P-256/P-384 with a valid point, RSA 2048–8192 bits without obvious weaknesses, Ed25519);
+ * key (EC P-256/P-384 and RSA 2048–8192 bits passing {@link KeyChecks}, Ed25519 of large order);
  * an accepted signature algorithm (ECDSA, RSA PKCS#1 v1.5 or RSASSA-PSS with SHA-256/384/512, or
  * Ed25519); the self-signature; and the extensionRequest attribute (no duplicate extensions, a
  * well-formed subjectAltName whose names are extracted). Keys are checked before the signature so
@@ -78,17 +78,12 @@ public final class CsrChecker {
   /** The largest DER CSR accepted; a CSR with an 8192-bit key and 100 names is well under it. */
   public static final int MAX_DER_BYTES = 64 * 1024;
 
-  /** RSA moduli below this are refused (NIST SP 800-131A, CA/B Baseline Requirements §6.1.5). */
-  public static final int MIN_RSA_BITS = 2048;
+  /** RSA moduli below this are refused; see {@link KeyChecks}. */
+  public static final int MIN_RSA_BITS = KeyChecks.MIN_RSA_BITS;
 
-  /** RSA moduli above this are refused: verifying with them is slow and nobody needs them. */
-  public static final int MAX_RSA_BITS = 8192;
+  /** RSA moduli above this are refused; see {@link KeyChecks}. */
+  public static final int MAX_RSA_BITS = KeyChecks.MAX_RSA_BITS;
 
-  private static final BigInteger THREE = BigInteger.valueOf(3);
-  /** Baseline Requirements §6.1.6: the exponent SHOULD be below 2^256; larger ones also make verification slow. */
-  private static final BigInteger MAX_RSA_EXPONENT = BigInteger.ONE.shiftLeft(256);
-  /** The product of every prime below 752, the small-factor check Let's Encrypt's goodkey uses. */
-  private static final BigInteger SMALL_PRIMES_PRODUCT = smallPrimesProduct(752);
 
   private static final Map<ASN1ObjectIdentifier, String> PSS_HASHES = Map.of(
       NISTObjectIdentifiers.id_sha256, "SHA-256",
@@ -370,12 +365,11 @@ public final class CsrChecker {
     ECPoint decoded;
     try {
       decoded = x9.getCurve().decodePoint(point);
-      if (decoded.isInfinity() || !decoded.isValid()) {
-        throw new IllegalArgumentException("invalid point");
-      }
     } catch (RuntimeException e) {
+      // BouncyCastle refuses a coordinate at or above the field prime, or an x with no y.
       throw new PkiException(Problem.WEAK_KEY, "the " + jdkCurve + " public key is not a point on the curve");
     }
+    KeyChecks.checkEcPoint(decoded);
     // Re-encode uncompressed: the JDK's key factory reads only that form, and it is what the
     // certificate will carry (the form every TLS stack must accept).
     byte[] spkiDer = encode(new SubjectPublicKeyInfo(spki.getAlgorithm(), decoded.getEncoded(false)));
@@ -396,34 +390,8 @@ public final class CsrChecker {
     } catch (IOException | RuntimeException ex) {
       throw new PkiException(Problem.MALFORMED, "the RSA public key does not parse", ex);
     }
-    if (n.signum() <= 0 || e.signum() <= 0) {
-      throw new PkiException(Problem.MALFORMED, "the RSA modulus and exponent must be positive");
-    }
+    KeyChecks.checkRsa(n, e);
     int bits = n.bitLength();
-    if (bits < MIN_RSA_BITS) {
-      throw new PkiException(
-          Problem.WEAK_KEY, "the RSA key has " + bits + " bits; at least " + MIN_RSA_BITS + " are required");
-    }
-    if (bits > MAX_RSA_BITS) {
-      throw new PkiException(
-          Problem.WEAK_KEY, "the RSA key has " + bits + " bits; at most " + MAX_RSA_BITS + " are accepted");
-    }
-    if (bits % 8 != 0) {
-      throw new PkiException(Problem.WEAK_KEY, "the RSA modulus length " + bits + " is not a multiple of 8");
-    }
-    if (!n.testBit(0)) {
-      throw new PkiException(Problem.WEAK_KEY, "the RSA modulus is even");
-    }
-    // Baseline Requirements §6.1.6: "an odd number equal to 3 or more".
-    if (!e.testBit(0) || e.compareTo(THREE) < 0) {
-      throw new PkiException(Problem.WEAK_KEY, "the RSA public exponent must be odd and at least 3");
-    }
-    if (e.compareTo(MAX_RSA_EXPONENT) >= 0 || e.compareTo(n) >= 0) {
-      throw new PkiException(Problem.WEAK_KEY, "the RSA public exponent must be below 2^256 and the modulus");
-    }
-    if (!n.gcd(SMALL_PRIMES_PRODUCT).equals(BigInteger.ONE)) {
-      throw new PkiException(Problem.WEAK_KEY, "the RSA modulus has a small prime factor");
-    }
     PublicKey key = jdkKey("RSA", new RSAPublicKeySpec(n, e));
     return new SubjectKey(key, KeyType.RSA, bits, Family.RSA);
   }
@@ -586,17 +554,4 @@ public final class CsrChecker {
     return s.length() > 256 ? s.substring(0, 256) + "..." : s;
   }
 
-  private static BigInteger smallPrimesProduct(int limit) {
-    BigInteger product = BigInteger.ONE;
-    boolean[] composite = new boolean[limit];
-    for (int i = 2; i < limit; i++) {
-      if (!composite[i]) {
-        product = product.multiply(BigInteger.valueOf(i));
-        for (int j = i * i; j < limit; j += i) {
-          composite[j] = true;
-        }
-      }
-    }
-    return product;
-  }
 }

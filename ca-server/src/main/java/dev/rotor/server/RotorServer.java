@@ -28,6 +28,7 @@ import dev.rotor.server.api.TokenAuthenticator;
 import dev.rotor.server.ca.CaBootstrap;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
+import dev.rotor.server.issuance.BlockedKeys;
 import dev.rotor.server.issuance.IssuanceService;
 import dev.rotor.server.issuance.IssuanceStats;
 import dev.rotor.server.k8s.CertificateRequestController;
@@ -40,6 +41,7 @@ import dev.rotor.server.revocation.RevocationService;
 import dev.rotor.server.store.Database;
 import dev.rotor.server.store.Journal;
 import dev.rotor.server.store.PgAuditLog;
+import dev.rotor.server.store.PgBlockedKeyStore;
 import dev.rotor.server.store.PgCertificateStore;
 import dev.rotor.server.store.PgJoinTokenStore;
 import dev.rotor.server.store.PgActivityStore;
@@ -214,10 +216,14 @@ public final class RotorServer implements AutoCloseable {
       Profile serverProfile = new Profile(ServerCertificate.PROFILE, EnumSet.of(NameForm.DNS, NameForm.IP),
           EnumSet.of(KeyType.EC_P256), config.serverCertTtl(), Duration.ofSeconds(1), config.serverCertTtl(),
           EnumSet.of(Usage.SERVER_AUTH), "", false, 100);
+      PgBlockedKeyStore blockedKeyStore = new PgBlockedKeyStore(database.dataSource());
+      BlockedKeys blockedKeys = new BlockedKeys(blockedKeyStore, Duration.ofSeconds(5));
+      started.add(blockedKeys);
       IssuanceService issuance = new IssuanceService(ca, config.profiles(), policy, serverProfile,
-          new NamePolicy(config.trustDomain(), serverDns), journal, certificates, clock, metrics, config.publicHttpUrl());
+          new NamePolicy(config.trustDomain(), serverDns), journal, certificates, blockedKeys, clock, metrics,
+          config.publicHttpUrl());
       CrlPublisher crl = new CrlPublisher(ca, certificates, clock, config.crlValidity());
-      RevocationService revocation = new RevocationService(journal, certificates, crl, metrics);
+      RevocationService revocation = new RevocationService(journal, certificates, blockedKeyStore, blockedKeys, crl, metrics);
       RevocationFeed revocationFeed = new RevocationFeed(certificates, clock, json, Duration.ofSeconds(1));
       started.add(revocationFeed);
       revocation.onRevoked(revocationFeed::invalidate);

@@ -65,6 +65,7 @@ class BadInputIT {
     tampered[tampered.length - 5] ^= 0x01; // inside the signature
     String badSignature = Pem.encode("CERTIFICATE REQUEST", tampered);
     String rsa1024 = Csrs.pem(Csrs.rsa(1024), "URI:spiffe://rotor.local/ns/a/sa/b");
+    String smallFactor = Csrs.pem(Csrs.rsaWithSmallFactor(), "URI:spiffe://rotor.local/ns/a/sa/b");
     String p521 = Pem.encode("CERTIFICATE REQUEST", Csrs.der(Csrs.ec("secp521r1"), "SHA512withECDSA", "URI:spiffe://rotor.local/ns/a/sa/b"));
     String foreignDomain = Csrs.pem(p256, "URI:spiffe://evil.example/ns/a/sa/b");
     String outsideDns = Csrs.pem(p256, "URI:spiffe://rotor.local/ns/a/sa/b", "DNS:www.example.com");
@@ -85,6 +86,7 @@ class BadInputIT {
         Arguments.of("fail/csr-base64-garbage", issue(issueBody("-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n", "workload", 600)), 400, "bad-csr"),
         Arguments.of("fail/csr-bad-signature", issue(issueBody(badSignature, "workload", 600)), 400, "bad-csr"),
         Arguments.of("fail/rsa-1024", issue(issueBody(rsa1024, "workload", 600)), 400, "bad-public-key"),
+        Arguments.of("fail/rsa-small-factor", issue(issueBody(smallFactor, "workload", 600)), 400, "bad-public-key"),
         Arguments.of("fail/ec-p521", issue(issueBody(p521, "workload", 600)), 400, "bad-public-key"),
         Arguments.of("fail/foreign-trust-domain", issue(issueBody(foreignDomain, "workload", 600)), 400, "rejected-identifier"),
         Arguments.of("fail/dns-outside-suffixes", issue(issueBody(outsideDns, "workload", 600)), 400, "rejected-identifier"),

@@ -57,6 +57,27 @@ public final class Csrs {
     return Pem.encode("CERTIFICATE REQUEST", der(keys, alg, sans));
   }
 
+  /**
+   * A real, usable RSA key pair whose 2048-bit modulus is 3 · q (q prime): the CSR it signs is
+   * valid, only the key is weak.
+   */
+  public static KeyPair rsaWithSmallFactor() throws Exception {
+    java.math.BigInteger e = java.math.BigInteger.valueOf(65537);
+    java.math.BigInteger three = java.math.BigInteger.valueOf(3);
+    java.util.Random rnd = new java.util.Random(3);
+    while (true) {
+      java.math.BigInteger q = java.math.BigInteger.probablePrime(2047, rnd);
+      java.math.BigInteger n = three.multiply(q);
+      java.math.BigInteger phi = java.math.BigInteger.TWO.multiply(q.subtract(java.math.BigInteger.ONE));
+      if (n.bitLength() != 2048 || !phi.gcd(e).equals(java.math.BigInteger.ONE)) {
+        continue;
+      }
+      java.security.KeyFactory kf = java.security.KeyFactory.getInstance("RSA");
+      return new KeyPair(kf.generatePublic(new java.security.spec.RSAPublicKeySpec(n, e)),
+          kf.generatePrivate(new java.security.spec.RSAPrivateKeySpec(n, e.modInverse(phi))));
+    }
+  }
+
   /** A P-256 CSR for a workload SPIFFE ID. */
   public static String workload(String ns, String sa) throws Exception {
     return pem(ec("secp256r1"), "URI:spiffe://rotor.local/ns/" + ns + "/sa/" + sa);

@@ -38,7 +38,8 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  * server's own HTTPS certificate all call {@link #issue}).
  *
  * <ol>
- *   <li>check the CSR (signature, key) and the profile's key types;
+ *   <li>check the CSR (signature, key soundness) and the profile's key types, and refuse a key
+ *       reported compromised ({@link BlockedKeys}, an in-memory set: no query per issuance);
  *   <li>authorize the names: those the door vouches for, or else the CSR's SANs, against the
  *       profile and the name policy (trust domain, permitted DNS suffixes);
  *   <li>build the certificate per RFC 5280 (random 128-bit serial, notBefore backdated
@@ -63,6 +64,7 @@ public final class IssuanceService {
   private final CertificateSigner signer;
   private final Journal journal;
   private final PgCertificateStore store;
+  private final BlockedKeys blockedKeys;
   private final Clock clock;
   private final Metrics metrics;
   private final URI crlUrl;
@@ -79,7 +81,8 @@ public final class IssuanceService {
    * @param publicHttpUrl base URL of the plain-HTTP port, for the CRL DP and AIA extensions
    */
   public IssuanceService(CertificateAuthority ca, Map<String, Profile> profiles, NamePolicy policy, Profile serverProfile,
-      NamePolicy serverPolicy, Journal journal, PgCertificateStore store, Clock clock, Metrics metrics, String publicHttpUrl) {
+      NamePolicy serverPolicy, Journal journal, PgCertificateStore store, BlockedKeys blockedKeys, Clock clock, Metrics metrics,
+      String publicHttpUrl) {
     this.ca = ca;
     this.profiles = Map.copyOf(profiles);
     this.policy = policy;
@@ -88,6 +91,7 @@ public final class IssuanceService {
     this.signer = new CertificateSigner(ca.issuing(), CryptoProviders.signing());
     this.journal = journal;
     this.store = store;
+    this.blockedKeys = blockedKeys;
     this.clock = clock;
     this.metrics = metrics;
     this.crlUrl = URI.create(publicHttpUrl + "/crl");
@@ -140,9 +144,19 @@ public final class IssuanceService {
       throw new RotorException(ErrorCode.UNKNOWN_PROFILE, "no profile named " + profileName);
     }
     try {
-      profile.checkKey(csrChecker.check(csrPem));
+      CheckedCsr csr = csrChecker.check(csrPem);
+      profile.checkKey(csr);
+      refuseBlockedKey(csr);
     } catch (PkiException e) {
       throw PkiErrors.toRotor(e);
+    }
+  }
+
+  /** CA/Browser Forum BR §6.1.1.3(4): no certificate for a key reported compromised. */
+  private void refuseBlockedKey(CheckedCsr csr) {
+    if (blockedKeys.isBlocked(csr.publicKey())) {
+      throw new RotorException(ErrorCode.BAD_PUBLIC_KEY, "the public key was reported compromised (a certificate"
+          + " for it was revoked with reason keyCompromise); generate a new key");
     }
   }
 
@@ -160,6 +174,7 @@ public final class IssuanceService {
     try {
       csr = csrChecker.check(request.csrPem());
       profile.checkKey(csr);
+      refuseBlockedKey(csr);
       ttl = profile.resolveTtl(request.ttlSeconds());
       names = request.names().orElse(csr.names());
       (profile == serverProfile ? serverPolicy : policy).check(profile, names);

@@ -5,7 +5,9 @@ import dev.rotor.pki.RevocationReason;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.Metrics;
 import dev.rotor.server.RotorException;
+import dev.rotor.server.issuance.BlockedKeys;
 import dev.rotor.server.store.Journal;
+import dev.rotor.server.store.PgBlockedKeyStore;
 import dev.rotor.server.store.PgCertificateStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,19 +15,28 @@ import java.util.Map;
 /**
  * Revokes certificates: recorded and audited in one committed transaction, then published (the
  * CRL is rebuilt at once; OCSP reads the database). The answer leaves only after the commit.
+ *
+ * <p>A revocation with reason {@code keyCompromise} also blocks the certificate's public key, in
+ * the same transaction ({@code blocked_keys}), and adds it to this replica's {@link BlockedKeys}
+ * before answering, so the next issuance here already refuses it.
  */
 public final class RevocationService {
 
   private final Journal journal;
   private final PgCertificateStore store;
+  private final PgBlockedKeyStore blockedKeyStore;
+  private final BlockedKeys blockedKeys;
   private final CrlPublisher crl;
   private final Metrics metrics;
   private volatile Runnable onRevoked = () -> {};
   private final ObjectMapper json = new ObjectMapper();
 
-  public RevocationService(Journal journal, PgCertificateStore store, CrlPublisher crl, Metrics metrics) {
+  public RevocationService(Journal journal, PgCertificateStore store, PgBlockedKeyStore blockedKeyStore,
+      BlockedKeys blockedKeys, CrlPublisher crl, Metrics metrics) {
     this.journal = journal;
     this.store = store;
+    this.blockedKeyStore = blockedKeyStore;
+    this.blockedKeys = blockedKeys;
     this.crl = crl;
     this.metrics = metrics;
   }
@@ -52,9 +63,17 @@ public final class RevocationService {
       d.put("serial", serialHex);
       d.put("reason", reason.name());
       d.put("revokedAt", r.revokedAt().toString());
+      if (reason == RevocationReason.keyCompromise) {
+        byte[] fingerprint = BlockedKeys.fingerprintOfCertificate(r.der());
+        blockedKeyStore.insert(tx, fingerprint, serialHex);
+        d.put("blockedKeySha256", java.util.HexFormat.of().formatHex(fingerprint));
+      }
       tx.audit(actor, "certificate.revoked", serialHex, json.writeValueAsString(d));
       return r;
     });
+    if (reason == RevocationReason.keyCompromise) {
+      blockedKeys.add(BlockedKeys.fingerprintOfCertificate(result.der()));
+    }
     metrics.revocation(reason.name());
     crl.invalidate();
     onRevoked.run();
