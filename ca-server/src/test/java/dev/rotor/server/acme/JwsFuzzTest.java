@@ -1,0 +1,68 @@
+package dev.rotor.server.acme;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Fuzzes the ACME request path from body bytes to payload: {@link Jws#parse}, {@link Jws#verify}
+ * with the embedded jwk, {@link Jws#payloadObject}, the externalAccountBinding checks and
+ * {@link RenewalInfo#parse} (the ARI certID). The only refusal allowed is {@link AcmeException};
+ * anything else would reach the handler as a 500. Each input must finish within {@link #PER_INPUT}.
+ *
+ * <p>Seeds: {@code src/test/resources/dev/rotor/server/acme/JwsFuzzTestInputs/flattened/}.
+ */
+class JwsFuzzTest {
+
+  /** Generous: an RS256 check with a 4096-bit key takes milliseconds even instrumented. */
+  static final Duration PER_INPUT = Duration.ofSeconds(5);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String NEW_ACCOUNT_URL = "https://ca.example/acme/new-account";
+  private static final byte[] EAB_KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  @FuzzTest(maxDuration = "30s")
+  void flattened(byte[] body) {
+    long start = System.nanoTime();
+    try {
+      Jws jws = Jws.parse(body, JSON);
+      assertThat(Jws.ALGORITHMS).contains(jws.alg());
+      assertThat(jws.jwk() == null).isNotEqualTo(jws.kid() == null);
+      if (jws.jwk() != null) {
+        // Exercises key checks and signature verification whatever the verdict.
+        verifyQuietly(jws);
+        Jws.thumbprint(jws.jwk());
+        Jws.publicKey(jws.jwk());
+      }
+      if (!jws.isPostAsGet()) {
+        ObjectNode payload = jws.payloadObject(JSON);
+        JsonNode eab = payload.get("externalAccountBinding");
+        if (eab != null && jws.jwk() != null) {
+          ExternalAccountBinding.keyId(eab, NEW_ACCOUNT_URL, JSON);
+          ExternalAccountBinding.verify(eab, EAB_KEY, jws.jwk());
+        }
+        JsonNode certId = payload.get("certId");
+        if (certId != null) {
+          RenewalInfo.parse(certId.asText());
+        }
+      }
+    } catch (AcmeException refused) {
+      assertThat(refused.getMessage()).isNotNull();
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(took).as("time for one input").isLessThan(PER_INPUT);
+  }
+
+  private static void verifyQuietly(Jws jws) {
+    try {
+      jws.verify(jws.jwk());
+    } catch (AcmeException refused) {
+      // A bad signature is an answer, not a finding; the rest of the path still runs.
+    }
+  }
+}
