@@ -1,14 +1,19 @@
 package dev.rotor.pki;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Fuzzes {@link CsrChecker}: whatever the bytes, it returns a {@link CheckedCsr} or throws
- * {@link PkiException}, within {@link #PER_INPUT} per input. Any other throwable (an
+ * {@link PkiException}, within {@link FuzzSeeds#PER_INPUT} of CPU time per input. Any other throwable (an
  * ArrayIndexOutOfBounds from a parser, a ClassCast, a StackOverflowError, an OOM) is a finding.
  *
  * <p>Without {@code JAZZER_FUZZ} these run as regression tests over the seed corpus in
@@ -17,17 +22,12 @@ import java.time.Duration;
  */
 class CsrFuzzTest {
 
-  /**
-   * Generous on purpose: a valid RSA-8192 CSR verifies in well under 100 ms even under Jazzer's
-   * coverage instrumentation on a busy machine; a parser going quadratic on 64 KiB does not.
-   */
-  static final Duration PER_INPUT = Duration.ofSeconds(5);
-
   private static final CsrChecker CHECKER = new CsrChecker(CryptoProviders.signing());
 
   @FuzzTest(maxDuration = "30s")
   void der(byte[] input) {
-    long start = System.nanoTime();
+    FuzzSeeds.warmUp(CsrFuzzTest.class, "der", CHECKER::check);
+    long start = FuzzSeeds.cpuNanos();
     try {
       CheckedCsr csr = CHECKER.check(input);
       // Accepting is fine; accepting something other than the bytes given is not.
@@ -35,22 +35,47 @@ class CsrFuzzTest {
     } catch (PkiException refused) {
       assertThat(refused.getMessage()).isNotBlank();
     }
-    assertBounded(start);
+    FuzzSeeds.assertBounded(start);
   }
 
   @FuzzTest(maxDuration = "30s")
   void pem(byte[] input) {
-    long start = System.nanoTime();
+    FuzzSeeds.warmUp(CsrFuzzTest.class, "pem", seed -> CHECKER.check(new String(seed, StandardCharsets.UTF_8)));
+    long start = FuzzSeeds.cpuNanos();
     try {
       CHECKER.check(new String(input, StandardCharsets.UTF_8));
     } catch (PkiException refused) {
       assertThat(refused.getMessage()).isNotBlank();
     }
-    assertBounded(start);
+    FuzzSeeds.assertBounded(start);
   }
 
-  static void assertBounded(long startNanos) {
-    Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-    assertThat(took).as("time for one input").isLessThan(PER_INPUT);
+  static Stream<Arguments> derSeeds() {
+    return FuzzSeeds.of(CsrFuzzTest.class, "der");
+  }
+
+  static Stream<Arguments> pemSeeds() {
+    return FuzzSeeds.of(CsrFuzzTest.class, "pem");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("derSeeds")
+  void derSeedVerdict(String name, byte[] seed) {
+    if (name.startsWith("ok-")) {
+      assertThatCode(() -> CHECKER.check(seed)).doesNotThrowAnyException();
+    } else {
+      assertThatThrownBy(() -> CHECKER.check(seed)).isInstanceOf(PkiException.class);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pemSeeds")
+  void pemSeedVerdict(String name, byte[] seed) {
+    String pem = new String(seed, StandardCharsets.UTF_8);
+    if (name.startsWith("ok-")) {
+      assertThatCode(() -> CHECKER.check(pem)).doesNotThrowAnyException();
+    } else {
+      assertThatThrownBy(() -> CHECKER.check(pem)).isInstanceOf(PkiException.class);
+    }
   }
 }
