@@ -16,7 +16,6 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
-import org.bouncycastle.operator.RuntimeOperatorException;
 
 /**
  * Signs with one private key through one JCA provider; shared by the certificate, CRL and OCSP
@@ -36,7 +35,10 @@ final class JcaSigner {
 
   JcaSigner(String algorithm, PrivateKey key, Provider provider) {
     this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
-    this.provider = Objects.requireNonNull(provider, "provider");
+    Objects.requireNonNull(provider, "provider");
+    // A key that never leaves its token (getEncoded() == null: a PKCS#11 handle) is signed by the
+    // provider that holds it; JCA's delayed provider selection finds it among the installed ones.
+    this.provider = Objects.requireNonNull(key, "key").getEncoded() == null ? null : provider;
     this.algorithmIdentifier = new DefaultSignatureAlgorithmIdentifierFinder().find(algorithm);
     this.key = forProvider(Objects.requireNonNull(key, "key"), provider);
   }
@@ -47,16 +49,35 @@ final class JcaSigner {
 
   /** Signs {@code data} in one call (thread-safe: a fresh {@link Signature} per call). */
   byte[] sign(byte[] data) throws GeneralSecurityException {
-    Signature signature = Signature.getInstance(algorithm, provider);
-    signature.initSign(key);
+    Signature signature = newSignature();
     signature.update(data);
-    return signature.sign();
+    try {
+      return signature.sign();
+    } catch (SignatureException | java.security.ProviderException e) {
+      throw new SigningKeyUnavailableException(e);
+    }
+  }
+
+  /** A {@link Signature} initialised with the key; a key that cannot sign (token gone) is reported as such. */
+  private Signature newSignature() throws GeneralSecurityException {
+    try {
+      Signature signature;
+      if (key instanceof Pkcs11Token.TokenKey tokenKey) {
+        signature = Signature.getInstance(algorithm, tokenKey.provider());
+        signature.initSign(tokenKey.handle());
+      } else {
+        signature = provider == null ? Signature.getInstance(algorithm) : Signature.getInstance(algorithm, provider);
+        signature.initSign(key);
+      }
+      return signature;
+    } catch (java.security.InvalidKeyException | java.security.ProviderException e) {
+      throw new SigningKeyUnavailableException(e);
+    }
   }
 
   /** A fresh single-use signer. */
   ContentSigner newSigner() throws GeneralSecurityException {
-    Signature signature = Signature.getInstance(algorithm, provider);
-    signature.initSign(key);
+    Signature signature = newSignature();
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
     return new ContentSigner() {
       @Override
@@ -74,8 +95,8 @@ final class JcaSigner {
         try {
           signature.update(buffer.toByteArray());
           return signature.sign();
-        } catch (SignatureException e) {
-          throw new RuntimeOperatorException("signing failed", e);
+        } catch (SignatureException | java.security.ProviderException e) {
+          throw new SigningKeyUnavailableException(e);
         }
       }
     };

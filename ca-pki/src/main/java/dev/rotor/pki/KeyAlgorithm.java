@@ -89,19 +89,27 @@ public enum KeyAlgorithm {
 
   /** Generates a key pair with {@link CryptoProviders#signing()}. */
   public KeyPair generate() {
+    return generate(CryptoProviders.signing());
+  }
+
+  /**
+   * Generates a key pair with {@code provider}: a PKCS#11 provider generates it inside the token
+   * (see {@link Pkcs11Token#generate}).
+   */
+  public KeyPair generate(java.security.Provider provider) {
     try {
       KeyPairGenerator gen;
       switch (this) {
         case EC_P256 -> {
-          gen = KeyPairGenerator.getInstance("EC", CryptoProviders.signing());
+          gen = KeyPairGenerator.getInstance("EC", provider);
           gen.initialize(new ECGenParameterSpec("secp256r1"));
         }
         case EC_P384 -> {
-          gen = KeyPairGenerator.getInstance("EC", CryptoProviders.signing());
+          gen = KeyPairGenerator.getInstance("EC", provider);
           gen.initialize(new ECGenParameterSpec("secp384r1"));
         }
         case RSA_3072 -> {
-          gen = KeyPairGenerator.getInstance("RSA", CryptoProviders.signing());
+          gen = KeyPairGenerator.getInstance("RSA", provider);
           gen.initialize(new RSAKeyGenParameterSpec(3072, RSAKeyGenParameterSpec.F4));
         }
         default -> throw new AssertionError(this);

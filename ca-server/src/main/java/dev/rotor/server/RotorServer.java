@@ -5,6 +5,7 @@ import dev.rotor.pki.CryptoProviders;
 import dev.rotor.pki.KeyType;
 import dev.rotor.pki.NameForm;
 import dev.rotor.pki.NamePolicy;
+import dev.rotor.pki.Pkcs11Token;
 import dev.rotor.pki.Profile;
 import dev.rotor.pki.Usage;
 import dev.rotor.server.acme.AcmeApi;
@@ -26,6 +27,7 @@ import dev.rotor.server.api.Sessions;
 import dev.rotor.server.api.Router;
 import dev.rotor.server.api.TokenAuthenticator;
 import dev.rotor.server.ca.CaBootstrap;
+import dev.rotor.server.ca.CaKeyHealth;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.BlockedKeys;
@@ -205,7 +207,10 @@ public final class RotorServer implements AutoCloseable {
       started.add(journal);
 
       ServerConfig config = requested.withPorts(requested.httpsPort(), http.getLocalPort());
-      CertificateAuthority ca = new CaBootstrap(config, database.dataSource(), journal, clock).start();
+      Optional<Pkcs11Token> token = config.pkcs11().map(p -> Pkcs11Token.open(p.library(), p.slot().orElse(null), p.pin().toCharArray()));
+      CertificateAuthority ca = new CaBootstrap(config, database.dataSource(), journal, clock, token).start();
+      Optional<CaKeyHealth> caKeyHealth = token.map(t -> new CaKeyHealth(t, ca::issuing).start(Duration.ofSeconds(5)));
+      caKeyHealth.ifPresent(started::add);
 
       PgCertificateStore certificates = new PgCertificateStore(database.dataSource());
       PgTokenStore tokens = new PgTokenStore(database.dataSource());
@@ -277,6 +282,7 @@ public final class RotorServer implements AutoCloseable {
       readiness.put("database", cached(database::isReachable, Duration.ofSeconds(2)));
       readiness.put("journal", journal::isHealthy);
       readiness.put("serverCertificate", serverCertificate::isValid);
+      caKeyHealth.ifPresent(h -> readiness.put("caKey", h::isHealthy));
       PublicApi publicApi = new PublicApi(ca, crl, ocsp, prometheus, readiness);
       Sessions sessions = new Sessions(new PgSessionStore(database.dataSource()), clock, config.uiSessionIdle());
       TokenAuthenticator auth = new TokenAuthenticator(tokens, clock, sessions);

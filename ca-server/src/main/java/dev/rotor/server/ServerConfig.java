@@ -46,6 +46,7 @@ public record ServerConfig(
     Optional<Path> caCert,
     Optional<Path> caKey,
     KeyAlgorithm caKeyAlgorithm,
+    Optional<Pkcs11> pkcs11,
     Duration rootTtl,
     Duration intermediateTtl,
     Duration serverCertTtl,
@@ -56,6 +57,20 @@ public record ServerConfig(
     Crd crd,
     AcmeSettings acme,
     Duration uiSessionIdle) {
+
+  /**
+   * A PKCS#11 token holding the CA keys (generated there, never extractable).
+   *
+   * @param library the PKCS#11 module
+   * @param slot the slot id; empty = the first slot with a token
+   * @param pin the user PIN (never printed)
+   */
+  public record Pkcs11(Path library, Optional<Long> slot, String pin) {
+    @Override
+    public String toString() {
+      return "Pkcs11[library=" + library + ", slot=" + slot.map(String::valueOf).orElse("first") + "]";
+    }
+  }
 
   /** How Kubernetes is used. */
   public enum KubernetesMode { AUTO, ON, OFF }
@@ -103,6 +118,10 @@ public record ServerConfig(
     k.put("ROTOR_CA_CERT", "PEM file: an existing issuing CA certificate (then its chain) to import");
     k.put("ROTOR_CA_KEY", "PEM file: the private key of ROTOR_CA_CERT (encrypted under ROTOR_CA_PASSPHRASE, or plain)");
     k.put("ROTOR_CA_KEY_ALGORITHM", "key algorithm of a generated CA: ec-p256 (default), ec-p384, rsa-3072");
+    k.put("ROTOR_CA_PKCS11_LIBRARY", "PKCS#11 module (HSM); set = CA keys are generated in the token, non-extractable, and never in software");
+    k.put("ROTOR_CA_PKCS11_SLOT", "slot id of the token; unset = the first slot with a token");
+    k.put("ROTOR_CA_PKCS11_PIN", "user PIN of the token (or ROTOR_CA_PKCS11_PIN_FILE)");
+    k.put("ROTOR_CA_PKCS11_PIN_FILE", "file holding the user PIN of the token");
     k.put("ROTOR_ROOT_TTL", "lifetime of a generated root: 3650d");
     k.put("ROTOR_INTERMEDIATE_TTL", "lifetime of a generated issuing intermediate: 365d");
     k.put("ROTOR_SERVER_CERT_TTL", "lifetime of the server's own HTTPS certificate (renewed at 2/3): 24h");
@@ -209,6 +228,7 @@ public record ServerConfig(
         string(v, "cacert").map(Path::of),
         string(v, "cakey").map(Path::of),
         KeyAlgorithm.parse(string(v, "cakeyalgorithm").orElse("ec-p256")),
+        pkcs11(v),
         duration(v, "rootttl", Duration.ofDays(3650)),
         duration(v, "intermediatettl", Duration.ofDays(365)),
         duration(v, "servercertttl", Duration.ofHours(24)),
@@ -227,6 +247,46 @@ public record ServerConfig(
             positive(intValue(v, "crdworkers", 8), "ROTOR_CRD_WORKERS")),
         acme(v),
         uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))));
+  }
+
+  private static Optional<Pkcs11> pkcs11(Map<String, Object> v) {
+    Optional<String> library = string(v, "capkcs11library");
+    Optional<String> slot = string(v, "capkcs11slot");
+    Optional<String> pin = string(v, "capkcs11pin");
+    Optional<String> pinFile = string(v, "capkcs11pinfile");
+    if (library.isEmpty()) {
+      if (slot.isPresent() || pin.isPresent() || pinFile.isPresent()) {
+        throw new IllegalArgumentException("ROTOR_CA_PKCS11_SLOT/PIN need ROTOR_CA_PKCS11_LIBRARY");
+      }
+      return Optional.empty();
+    }
+    if (string(v, "cacert").isPresent() || string(v, "cakey").isPresent()) {
+      throw new IllegalArgumentException("ROTOR_CA_PKCS11_LIBRARY cannot be combined with ROTOR_CA_CERT/ROTOR_CA_KEY:"
+          + " an imported key file is a software key");
+    }
+    if (pin.isPresent() == pinFile.isPresent()) {
+      throw new IllegalArgumentException("ROTOR_CA_PKCS11_LIBRARY needs exactly one of ROTOR_CA_PKCS11_PIN and ROTOR_CA_PKCS11_PIN_FILE");
+    }
+    Optional<Long> slotId;
+    try {
+      slotId = slot.map(Long::parseLong);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("ROTOR_CA_PKCS11_SLOT must be a slot id (a number), got " + slot.get());
+    }
+    String pinValue;
+    if (pin.isPresent()) {
+      pinValue = pin.get();
+    } else {
+      try {
+        pinValue = java.nio.file.Files.readString(Path.of(pinFile.get())).strip();
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("ROTOR_CA_PKCS11_PIN_FILE " + pinFile.get() + " cannot be read: " + e.getMessage());
+      }
+    }
+    if (pinValue.isEmpty()) {
+      throw new IllegalArgumentException("the PKCS#11 PIN is empty");
+    }
+    return Optional.of(new Pkcs11(Path.of(library.get()), slotId, pinValue));
   }
 
   private static AcmeSettings acme(Map<String, Object> v) {
@@ -284,7 +344,7 @@ public record ServerConfig(
   /** Returns a copy with the ports actually bound (when 0 was configured). */
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
-        permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
+        permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, pkcs11, rootTtl,
         intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle);
   }
 

@@ -117,6 +117,14 @@ public final class Router extends Handler.Abstract {
       } else {
         ex.problem(e.code(), e.getMessage());
       }
+    } catch (dev.rotor.pki.SigningKeyUnavailableException e) {
+      // The CA key's token (HSM) failed: fail closed with a retryable 503, never a software fallback.
+      String trace = traceId();
+      log.warn("request failed route=\"{} {}\" code={} trace={} error={}", r.method(), r.template(), ErrorCode.UNAVAILABLE, trace,
+          e.getMessage());
+      if (!ex.responded()) {
+        ex.problem(ErrorCode.UNAVAILABLE, "the CA key is unavailable (its PKCS#11 token failed); retry later (trace " + trace + ")");
+      }
     } catch (Exception | StackOverflowError e) {
       String trace = traceId();
       log.error("request failed route=\"{} {}\" trace={}", r.method(), r.template(), trace, e);

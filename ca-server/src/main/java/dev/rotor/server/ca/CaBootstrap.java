@@ -6,6 +6,7 @@ import dev.rotor.pki.CryptoProviders;
 import dev.rotor.pki.KeyAlgorithm;
 import dev.rotor.pki.NameConstraintsSpec;
 import dev.rotor.pki.Pem;
+import dev.rotor.pki.Pkcs11Token;
 import dev.rotor.pki.PkiException;
 import dev.rotor.pki.PrivateKeys;
 import dev.rotor.pki.Serials;
@@ -65,12 +66,37 @@ public final class CaBootstrap {
   private final Journal journal;
   private final Clock clock;
   private final ObjectMapper json = new ObjectMapper();
+  private final Optional<Pkcs11Token> token;
 
-  public CaBootstrap(ServerConfig config, DataSource dataSource, Journal journal, Clock clock) {
+  /** @param token the PKCS#11 token holding the CA keys, when {@code ROTOR_CA_PKCS11_LIBRARY} is set */
+  public CaBootstrap(ServerConfig config, DataSource dataSource, Journal journal, Clock clock, Optional<Pkcs11Token> token) {
     this.config = config;
     this.dataSource = dataSource;
     this.journal = journal;
     this.clock = clock;
+    this.token = token;
+  }
+
+  /** Keys of an existing CA: the passphrase must already exist (never generated for a CA that has keys). */
+  private CaKeys existingKeys() {
+    return new CaKeys(token, () -> unchecked(this::existingPassphrase));
+  }
+
+  /** Keys of a CA being created: the passphrase is generated on first use when unset. */
+  private CaKeys newKeys() {
+    return new CaKeys(token, () -> unchecked(this::newOrExistingPassphrase));
+  }
+
+  private interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  private static <T> T unchecked(IoSupplier<T> s) {
+    try {
+      return s.get();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Returns the CA in force, creating or importing it if needed. */
@@ -89,26 +115,14 @@ public final class CaBootstrap {
     }
   }
 
-  private record CaRow(int id, X509Certificate certificate, String encryptedKey, KeyAlgorithm algorithm) {}
+  private record CaRow(int id, X509Certificate certificate, CaKeys.Stored key, KeyAlgorithm algorithm) {}
 
   private CertificateAuthority loadOrCreate() throws IOException, SQLException {
     Optional<CaRow> intermediate = active("intermediate");
     Optional<CaRow> root = active("root");
     if (intermediate.isPresent() && root.isPresent()) {
-      char[] passphrase = existingPassphrase();
       CaRow row = intermediate.get();
-      if (row.encryptedKey() == null) {
-        throw new IllegalStateException("the active issuing CA was imported from PEM files; set ROTOR_CA_CERT and ROTOR_CA_KEY again");
-      }
-      PrivateKey key;
-      try {
-        key = PrivateKeys.decrypt(row.encryptedKey(), passphrase);
-      } catch (PkiException e) {
-        throw new IllegalStateException("cannot decrypt the CA key: " + e.getMessage()
-            + " (check ROTOR_CA_PASSPHRASE or " + config.dataDir().resolve(PASSPHRASE_FILE) + ")");
-      } finally {
-        Arrays.fill(passphrase, '\0');
-      }
+      PrivateKey key = existingKeys().load(row.key(), "issuing CA");
       log.info("ca loaded issuer=\"{}\" notAfter={}", row.certificate().getSubjectX500Principal().getName(), row.certificate().getNotAfter().toInstant());
       return new CertificateAuthority(row.id(), new SigningCa(row.certificate(), key, row.algorithm()),
           List.of(row.certificate()), List.of(root.get().certificate()));
@@ -116,37 +130,37 @@ public final class CaBootstrap {
     return create();
   }
 
-  private CertificateAuthority create() throws IOException {
-    char[] passphrase = newOrExistingPassphrase();
+  private CertificateAuthority create() {
+    CaKeys keys = newKeys();
     try {
       KeyAlgorithm alg = config.caKeyAlgorithm();
       CaBuilder builder = new CaBuilder(CryptoProviders.signing());
       Instant now = clock.instant();
       Instant notBefore = now.minus(Duration.ofMinutes(1));
-      KeyPair rootKeys = alg.generate();
+      KeyPair rootKeys = keys.generate(alg);
       X509Certificate root = builder.root(rootKeys, alg,
           new X500Name("CN=Rotor Root CA,OU=" + config.trustDomain() + ",O=Rotor"),
           notBefore, now.plus(config.rootTtl()));
-      KeyPair issuingKeys = alg.generate();
+      KeyPair issuingKeys = keys.generate(alg);
       Instant issuingNotAfter = min(now.plus(config.intermediateTtl()), root.getNotAfter().toInstant());
       SigningCa rootCa = new SigningCa(root, rootKeys.getPrivate(), alg);
       X509Certificate issuing = builder.intermediate(issuingKeys, alg,
           new X500Name("CN=Rotor Issuing CA " + Serials.toHex(Serials.random()).substring(0, 8) + ",OU=" + config.trustDomain() + ",O=Rotor"),
           rootCa, notBefore, issuingNotAfter,
           new NameConstraintsSpec(config.trustDomain(), permittedDnsForConstraints()));
-      String rootKeyPem = PrivateKeys.encrypt(rootKeys.getPrivate(), passphrase);
-      String issuingKeyPem = PrivateKeys.encrypt(issuingKeys.getPrivate(), passphrase);
+      CaKeys.Stored rootKey = keys.store("rotor-root-" + Serials.toHex(root.getSerialNumber()), rootKeys, root);
+      CaKeys.Stored issuingKey = keys.store("rotor-issuing-" + Serials.toHex(issuing.getSerialNumber()), issuingKeys, issuing);
       int issuingId = journal.execute(tx -> {
-        insertCa(tx, "root", root, rootKeyPem, alg);
-        return insertCa(tx, "intermediate", issuing, issuingKeyPem, alg);
+        insertCa(tx, "root", root, rootKey, alg, keys.storage());
+        return insertCa(tx, "intermediate", issuing, issuingKey, alg, keys.storage());
       });
-      log.info("ca created root=\"{}\" issuer=\"{}\" algorithm={} issuerNotAfter={}",
-          root.getSubjectX500Principal().getName(), issuing.getSubjectX500Principal().getName(), alg, issuingNotAfter);
-      return new CertificateAuthority(issuingId, new SigningCa(issuing, issuingKeys.getPrivate(), alg), List.of(issuing), List.of(root));
+      log.info("ca created root=\"{}\" issuer=\"{}\" algorithm={} issuerNotAfter={} keys={}",
+          root.getSubjectX500Principal().getName(), issuing.getSubjectX500Principal().getName(), alg, issuingNotAfter,
+          keys.token().map(t -> "pkcs11 " + t.description()).orElse("database-encrypted"));
+      return new CertificateAuthority(issuingId, new SigningCa(issuing, keys.signingKey(issuingKey, issuingKeys), alg),
+          List.of(issuing), List.of(root));
     } catch (PkiException e) {
       throw new IllegalStateException("cannot create the CA: " + e.getMessage(), e);
-    } finally {
-      Arrays.fill(passphrase, '\0');
     }
   }
 
@@ -207,30 +221,32 @@ public final class CaBootstrap {
         try (PreparedStatement off = tx.connection().prepareStatement("UPDATE certificate_authorities SET active = false WHERE active")) {
           off.executeUpdate();
         }
+        CaKeys.Stored external = new CaKeys.Stored(null, null);
         if (top != issuing) {
-          insertCa(tx, "root", top, null, KeyAlgorithm.of(top.getPublicKey()));
+          insertCa(tx, "root", top, external, KeyAlgorithm.of(top.getPublicKey()), "external-file");
         }
-        return insertCa(tx, "intermediate", issuing, null, alg);
+        return insertCa(tx, "intermediate", issuing, external, alg, "external-file");
       });
       log.info("ca imported issuer=\"{}\" notAfter={}", issuing.getSubjectX500Principal().getName(), issuing.getNotAfter().toInstant());
     }
     return new CertificateAuthority(id, new SigningCa(issuing, key, alg), List.copyOf(above), List.of(top));
   }
 
-  private int insertCa(Journal.Tx tx, String kind, X509Certificate cert, String encryptedKey, KeyAlgorithm alg)
+  private int insertCa(Journal.Tx tx, String kind, X509Certificate cert, CaKeys.Stored key, KeyAlgorithm alg, String storage)
       throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
     int id;
     try (PreparedStatement ps = tx.connection().prepareStatement(
-        "INSERT INTO certificate_authorities (kind, subject, serial, certificate_der, encrypted_key, key_algorithm, not_before, not_after, active)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, true) RETURNING id")) {
+        "INSERT INTO certificate_authorities (kind, subject, serial, certificate_der, encrypted_key, key_ref, key_algorithm,"
+            + " not_before, not_after, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, true) RETURNING id")) {
       ps.setString(1, kind);
       ps.setString(2, cert.getSubjectX500Principal().getName());
       ps.setString(3, Serials.toHex(cert.getSerialNumber()));
       ps.setBytes(4, encoded(cert));
-      ps.setString(5, encryptedKey);
-      ps.setString(6, alg.name());
-      ps.setTimestamp(7, Timestamp.from(cert.getNotBefore().toInstant()));
-      ps.setTimestamp(8, Timestamp.from(cert.getNotAfter().toInstant()));
+      ps.setString(5, key.encryptedKey());
+      ps.setString(6, key.keyRef());
+      ps.setString(7, alg.name());
+      ps.setTimestamp(8, Timestamp.from(cert.getNotBefore().toInstant()));
+      ps.setTimestamp(9, Timestamp.from(cert.getNotAfter().toInstant()));
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         id = rs.getInt(1);
@@ -242,8 +258,11 @@ public final class CaBootstrap {
     details.put("serial", Serials.toHex(cert.getSerialNumber()));
     details.put("algorithm", alg.name());
     details.put("notAfter", cert.getNotAfter().toInstant().toString());
-    details.put("keyStorage", encryptedKey == null ? "external-file" : "database-encrypted");
-    tx.audit("system", encryptedKey == null && kind.equals("intermediate") ? "ca.imported" : "ca.created",
+    details.put("keyStorage", storage);
+    if (key.keyRef() != null) {
+      details.put("keyRef", key.keyRef());
+    }
+    tx.audit("system", storage.equals("external-file") && kind.equals("intermediate") ? "ca.imported" : "ca.created",
         Serials.toHex(cert.getSerialNumber()), json.writeValueAsString(details));
     return id;
   }
@@ -251,14 +270,15 @@ public final class CaBootstrap {
   private Optional<CaRow> active(String kind) throws SQLException {
     try (Connection c = dataSource.getConnection();
          PreparedStatement ps = c.prepareStatement(
-             "SELECT id, certificate_der, encrypted_key, key_algorithm FROM certificate_authorities WHERE kind = ? AND active")) {
+             "SELECT id, certificate_der, encrypted_key, key_ref, key_algorithm FROM certificate_authorities WHERE kind = ? AND active")) {
       ps.setString(1, kind);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
         }
         X509Certificate cert = Pem.parseCertificate(rs.getBytes(2));
-        return Optional.of(new CaRow(rs.getInt(1), cert, rs.getString(3), KeyAlgorithm.valueOf(rs.getString(4))));
+        return Optional.of(new CaRow(rs.getInt(1), cert, new CaKeys.Stored(rs.getString(3), rs.getString(4)),
+            KeyAlgorithm.valueOf(rs.getString(5))));
       } catch (PkiException e) {
         throw new IllegalStateException("stored CA certificate does not parse: " + e.getMessage());
       }

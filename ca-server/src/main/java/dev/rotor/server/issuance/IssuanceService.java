@@ -12,6 +12,7 @@ import dev.rotor.pki.Pem;
 import dev.rotor.pki.PkiException;
 import dev.rotor.pki.Profile;
 import dev.rotor.pki.Serials;
+import dev.rotor.pki.SigningKeyUnavailableException;
 import dev.rotor.pki.SubjectNames;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.Metrics;
@@ -202,6 +203,9 @@ public final class IssuanceService {
           profile.usages(), crlUrl, ocspUrl, caIssuersUrl));
     } catch (PkiException e) {
       throw PkiErrors.toRotor(e);
+    } catch (SigningKeyUnavailableException e) {
+      // Fail closed: the key's token (HSM) is gone; nothing is issued and nothing else signs.
+      throw new RotorException(ErrorCode.UNAVAILABLE, "the CA key is unavailable (its PKCS#11 token failed); retry later", e);
     }
     NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
