@@ -30,6 +30,8 @@ import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.BlockedKeys;
 import dev.rotor.server.issuance.IssuanceService;
+import dev.rotor.server.lint.CheckApi;
+import dev.rotor.server.lint.StoredCertificateChecker;
 import dev.rotor.server.issuance.IssuanceStats;
 import dev.rotor.server.k8s.CertificateRequestController;
 import dev.rotor.server.k8s.CertificateRequestReconciler;
@@ -293,6 +295,9 @@ public final class RotorServer implements AutoCloseable {
       new OverviewApi(auth, new PgOverviewStore(database.dataSource()), stats, agentTargets, issuance, ca, config.publicHttpUrl(), clock)
           .register(httpsRouter);
       new ActivityApi(auth, new PgActivityStore(database.dataSource()), json).register(httpsRouter);
+      StoredCertificateChecker checker = new StoredCertificateChecker(certificates, issuance, metrics, clock).start();
+      started.add(checker);
+      new CheckApi(checker, auth).register(httpsRouter);
       UiAssets ui = new UiAssets();
       if (ui.available()) {
         ui.register(httpsRouter);

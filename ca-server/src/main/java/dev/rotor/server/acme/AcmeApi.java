@@ -956,7 +956,10 @@ public final class AcmeApi implements AutoCloseable {
       }
       reasonName = reason.get().name();
     }
-    if (record.revokedAt() != null) {
+    if (record.revokedAt() != null
+        && (!reasonName.equals(RevocationReason.keyCompromise.name())
+            || RevocationReason.keyCompromise.name().equals(record.revocationReason()))) {
+      // Only a change to keyCompromise may revoke again (RevocationService).
       throw new AcmeException(AcmeError.ALREADY_REVOKED, "the certificate was revoked at " + record.revokedAt());
     }
     revocation.revoke(serial, reasonName, actor);
