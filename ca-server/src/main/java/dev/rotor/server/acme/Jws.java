@@ -48,6 +48,8 @@ public record Jws(String alg, String nonce, String url, JWK jwk, String kid, byt
     JsonNode root;
     try {
       root = json.readTree(body);
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      throw new AcmeException(AcmeError.MALFORMED, "the body is nested too deeply: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new AcmeException(AcmeError.MALFORMED, "the body is not JSON");
     }

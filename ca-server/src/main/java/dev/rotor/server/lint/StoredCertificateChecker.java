@@ -42,8 +42,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET /api/v1/ca/check}.
  *
  * <p>It reads forward by id (keyset pages of {@value #PAGE}, at most {@value #MAX_PER_PASS} rows
- * per pass) from the certificate that expires first among those still valid when the server
- * starts, so every unexpired certificate and every later one is checked once per process; a
+ * per pass) from the oldest certificate still valid when the server starts, so every unexpired certificate and every later one is checked once per process; a
  * restart starts over at the unexpired ones. A pass runs every {@link #INTERVAL}, and on demand.
  * Tampering with a row after it was checked is found by the next process, not this one.
  */

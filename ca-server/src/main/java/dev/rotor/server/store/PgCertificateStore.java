@@ -322,16 +322,18 @@ public final class PgCertificateStore {
   }
 
   /**
-   * The id of the certificate that expires first among those valid at {@code now} (one step down
-   * the not_after index), or empty when none is: where the checker job starts reading.
+   * The smallest id among certificates valid at {@code now}, or empty when none is: where the
+   * checker job starts reading. Reads the unexpired part of the not_after index once per process.
    */
   public java.util.OptionalLong firstUnexpiredId(Instant now) {
     try (Connection c = dataSource.getConnection();
          PreparedStatement ps = c.prepareStatement(
-             "SELECT id FROM certificates WHERE not_after > ? ORDER BY not_after LIMIT 1")) {
+             "SELECT min(id) FROM certificates WHERE not_after > ?")) {
       ps.setTimestamp(1, Timestamp.from(now));
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? java.util.OptionalLong.of(rs.getLong(1)) : java.util.OptionalLong.empty();
+        rs.next(); // an aggregate: always one row, NULL when nothing matched
+        long id = rs.getLong(1);
+        return rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(id);
       }
     } catch (SQLException e) {
       throw unavailable(e);
