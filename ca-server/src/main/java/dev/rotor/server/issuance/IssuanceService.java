@@ -245,7 +245,7 @@ public final class IssuanceService {
   /**
    * A certificate Rotor built broke its own profile: count it per rule, log it and audit it (names,
    * rules and serial only — the findings carry no key material), and refuse with a 500 naming the
-   * rules. The audit entry is best effort: the refusal must not wait on, or fail with, the database.
+   * rules. The audit entry is best effort: if writing it fails, the refusal still goes out.
    */
   private RotorException lintRefused(IssuanceRequest request, Profile profile, String serialHex,
       CertificateLint.LintFailure e) {
