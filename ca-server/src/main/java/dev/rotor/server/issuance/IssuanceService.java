@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>authorize the names: those the door vouches for, or else the CSR's SANs, against the
  *       profile and the name policy (trust domain, permitted DNS suffixes);
  *   <li>build the certificate per RFC 5280 (random 128-bit serial, notBefore backdated
- *       {@link #BACKDATE}, notAfter = now + TTL capped by the issuing CA);
+ *       {@link #BACKDATE} but not before the issuing CA's notBefore, notAfter = now + TTL capped by
+ *       the issuing CA);
  *   <li>lint the TBSCertificate against the profile ({@link CertificateLint}: RFC 5280 and the
  *       CA/B BR points), then sign it with the issuing CA; a lint failure signs nothing;
  *   <li>record it durably through the {@link Journal} (group commit, with its audit entry in the
@@ -194,6 +195,12 @@ public final class IssuanceService {
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Instant notBefore = now.minus(BACKDATE);
+    Instant caNotBefore = ca.issuingCertificate().getNotBefore().toInstant();
+    if (notBefore.isBefore(caNotBefore)) {
+      // A CA made (or imported) less than BACKDATE ago: stay within its validity (the lint gate's
+      // validity-within-issuer rule found this; such a leaf was refused at every issuance before).
+      notBefore = caNotBefore;
+    }
     Instant notAfter = now.plus(ttl);
     Instant caNotAfter = ca.notAfter();
     if (notAfter.isAfter(caNotAfter)) {
