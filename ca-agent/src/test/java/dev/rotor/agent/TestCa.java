@@ -29,16 +29,20 @@ public final class TestCa {
   public final SigningCa issuing;
   private final CertificateSigner signer;
 
+  /**
+   * The CAs are backdated a day: every leaf passes the lint gate, which wants its validity within
+   * the issuer's, and tests sign leaves that started (and ended) minutes ago.
+   */
   public TestCa(String name) throws Exception {
     CaBuilder b = new CaBuilder(CryptoProviders.signing());
     Instant now = Instant.now();
     KeyPair rootKeys = KeyAlgorithm.EC_P256.generate();
-    root = b.root(rootKeys, KeyAlgorithm.EC_P256, new X500Name("CN=" + name + " root"), now.minusSeconds(60),
+    root = b.root(rootKeys, KeyAlgorithm.EC_P256, new X500Name("CN=" + name + " root"), now.minus(Duration.ofDays(1)),
         now.plus(Duration.ofDays(10)));
     SigningCa rootCa = new SigningCa(root, rootKeys.getPrivate(), KeyAlgorithm.EC_P256);
     KeyPair intKeys = KeyAlgorithm.EC_P256.generate();
     X509Certificate intermediate = b.intermediate(intKeys, KeyAlgorithm.EC_P256, new X500Name("CN=" + name + " issuing"),
-        rootCa, now.minusSeconds(60), now.plus(Duration.ofDays(5)), new NameConstraintsSpec("rotor.local", List.of("svc.cluster.local")));
+        rootCa, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(5)), new NameConstraintsSpec("rotor.local", List.of("svc.cluster.local")));
     issuing = new SigningCa(intermediate, intKeys.getPrivate(), KeyAlgorithm.EC_P256);
     signer = new CertificateSigner(issuing, CryptoProviders.signing());
   }

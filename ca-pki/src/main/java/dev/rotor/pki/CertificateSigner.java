@@ -52,7 +52,8 @@ import org.bouncycastle.asn1.ASN1Integer;
  * for byte; basicConstraints critical cA=false; keyUsage critical digitalSignature, plus
  * keyEncipherment for RSA keys (RSA key transport in TLS 1.2); extKeyUsage from the usages;
  * subjectKeyIdentifier and authorityKeyIdentifier; subjectAltName (critical iff the subject is
- * empty); cRLDistributionPoints and authorityInformationAccess when their URLs are given.
+ * empty); cRLDistributionPoints and authorityInformationAccess when their URLs are given. Every
+ * TBSCertificate passes {@link CertificateLint} before it is signed.
  */
 public final class CertificateSigner {
 
@@ -67,6 +68,7 @@ public final class CertificateSigner {
 
   private final SigningCa ca;
   private final JcaSigner signer;
+  private final CertificateLint lint;
   private final X500Name issuer;
   private final Instant caNotAfter;
   private final byte[] authorityKeyIdDer;
@@ -94,6 +96,7 @@ public final class CertificateSigner {
     this.authorityKeyIdDer =
         der(extension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyIdentifier())));
     this.issuerDer = der(issuer);
+    this.lint = new CertificateLint(ca);
   }
 
   /** The CA this signer issues for. */
@@ -113,6 +116,18 @@ public final class CertificateSigner {
    *     names, or no names at all with an empty subject
    */
   public byte[] sign(LeafTemplate t) throws PkiException {
+    return sign(t, new CertificateLint.Expectation(t.usages(), null, java.time.Duration.ZERO, t.crlDistributionPoint(),
+        t.ocspUrl(), t.caIssuersUrl()));
+  }
+
+  /**
+   * Like {@link #sign(LeafTemplate)}, with the lint gate checking the TBSCertificate against
+   * {@code expected} (the profile's names, usages and lifetime) before the real signature.
+   *
+   * @throws CertificateLint.LintFailure when the certificate built breaks a lint rule (a CA bug:
+   *     nothing is signed)
+   */
+  public byte[] sign(LeafTemplate t, CertificateLint.Expectation expected) throws PkiException {
     Serials.checked(t.serial());
     Instant notBefore = t.notBefore().truncatedTo(ChronoUnit.SECONDS);
     Instant notAfter = t.notAfter().truncatedTo(ChronoUnit.SECONDS);
@@ -171,6 +186,8 @@ public final class CertificateSigner {
           t.subject().getEncoded(ASN1Encoding.DER),
           spki.getEncoded(ASN1Encoding.DER),
           Der.tagged(0xA3, Der.sequence(extensions.toArray(new byte[0][]))));
+      // The lint gate: nothing is signed that breaks the profile (Boulder's pre-issuance lint).
+      lint.check(tbsDer, expected);
       byte[] signature = signer.sign(tbsDer);
       return Der.sequence(tbsDer, signatureAlgorithmDer, Der.bitString(signature));
     } catch (GeneralSecurityException | IOException e) {

@@ -102,9 +102,15 @@ public record NamePolicy(String trustDomain, List<String> permittedDnsSuffixes) 
         out.add("IP address " + ip.getHostAddress() + " appears more than once");
         continue;
       }
-      // Any address is allowed where the profile allows IPs; per-range IP policy is not yet modelled.
+      // Where the profile allows IPs, any unicast address is allowed here; ACME identifiers are
+      // also held to ROTOR_ACME_PERMITTED_IPS (acme.IpRange) before an order exists.
       if (!profile.nameForms().contains(NameForm.IP)) {
         out.add("IP address " + ip.getHostAddress() + " is not allowed by profile " + profile.name());
+        continue;
+      }
+      String problem = ipProblem(ip);
+      if (problem != null) {
+        out.add("IP address " + ip.getHostAddress() + " " + problem);
       }
     }
     return out;
@@ -147,6 +153,25 @@ public record NamePolicy(String trustDomain, List<String> permittedDnsSuffixes) 
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Addresses that never name one host: unspecified ({@code 0.0.0.0}, {@code ::}), multicast and
+   * the limited broadcast address. (An IPv4-mapped IPv6 address cannot get here: the JDK turns it
+   * into the IPv4 address when the CSR is read, and that is what is issued.) Null when fine.
+   */
+  static String ipProblem(InetAddress ip) {
+    byte[] a = ip.getAddress();
+    if (ip.isAnyLocalAddress()) {
+      return "is the unspecified address";
+    }
+    if (ip.isMulticastAddress()) {
+      return "is a multicast address";
+    }
+    if (a.length == 4 && (a[0] & a[1] & a[2] & a[3]) == (byte) 0xff) {
+      return "is the broadcast address";
+    }
+    return null;
   }
 
   /** Null when {@code name} is acceptable under {@code profile}, else the rest of a sentence. */

@@ -40,6 +40,9 @@ public record Profile(
   /** The path prefix whose IDs must have the Kubernetes workload shape {@code /ns/<ns>/sa/<sa>}. */
   public static final String WORKLOAD_PREFIX = "/ns/";
 
+  /** The most names any certificate carries (CA/B BR-style limit; Let's Encrypt's too). */
+  public static final int MAX_NAMES = 100;
+
   private static final Set<KeyType> ALL_KEYS = EnumSet.allOf(KeyType.class);
 
   /** Validates the bounds ({@code 0 < min <= default <= max}) and copies the sets. */
@@ -56,8 +59,8 @@ public record Profile(
       throw new IllegalArgumentException(
           "profile " + name + ": need 0 < minTtl <= defaultTtl <= maxTtl, got " + minTtl + ", " + defaultTtl + ", " + maxTtl);
     }
-    if (maxNames < 1) {
-      throw new IllegalArgumentException("profile " + name + ": maxNames must be at least 1");
+    if (maxNames < 1 || maxNames > MAX_NAMES) {
+      throw new IllegalArgumentException("profile " + name + ": maxNames must be 1 to " + MAX_NAMES);
     }
     if (usages.isEmpty()) {
       throw new IllegalArgumentException("profile " + name + ": at least one usage is required");

@@ -126,10 +126,10 @@ class CertificateSignerTest {
   @Test
   void sanIsNotCriticalWhenTheSubjectIsSet() throws Exception {
     X509Certificate leaf = Pem.parseCertificate(signer.sign(template(TestKeys.p256().getPublic(),
-        new X500Name("CN=web"), names())));
+        new X500Name("CN=web.default.svc.cluster.local"), names())));
     assertThat(leaf.getNonCriticalExtensionOIDs()).contains(Extension.subjectAlternativeName.getId());
     assertThat(leaf.getCriticalExtensionOIDs()).doesNotContain(Extension.subjectAlternativeName.getId());
-    assertThat(leaf.getSubjectX500Principal().getName()).isEqualTo("CN=web");
+    assertThat(leaf.getSubjectX500Principal().getName()).isEqualTo("CN=web.default.svc.cluster.local");
   }
 
   @Test

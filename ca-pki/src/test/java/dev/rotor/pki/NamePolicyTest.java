@@ -98,7 +98,15 @@ class NamePolicyTest {
         request("fail/spiffe-trust-domain-only", "admin", "uri:spiffe://example.org"),
         request("fail/acme-spiffe", "acme", "uri:" + WORKLOAD_ID, "dns:www.example.com"),
         request("fail/duplicate-dns", "acme", "dns:www.example.com", "dns:www.example.com"),
-        request("fail/duplicate-ip", "acme", "ip:10.0.0.1", "ip:10.0.0.1"));
+        request("fail/duplicate-ip", "acme", "ip:10.0.0.1", "ip:10.0.0.1"),
+        request("fail/ip-unspecified-v4", "acme", "ip:0.0.0.0"),
+        request("fail/ip-unspecified-v6", "acme", "ip:::"),
+        request("fail/ip-multicast", "acme", "ip:224.0.0.1"),
+        request("fail/ip-multicast-v6", "acme", "ip:ff02::1"),
+        request("fail/ip-broadcast", "acme", "ip:255.255.255.255"),
+        request("fail/dns-all-numeric-tld", "acme", "dns:www.example.123"),
+        request("fail/dns-ipv6-literal", "acme", "dns:[2001:db8::1]"),
+        request("fail/dns-xn-label-that-is-not-idna", "acme", "dns:xn--.example.com"));
   }
 
   @ParameterizedTest(name = "{0}")

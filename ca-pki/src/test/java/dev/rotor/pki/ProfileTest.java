@@ -115,6 +115,10 @@ class ProfileTest {
     assertThatThrownBy(() -> new Profile("x", Set.of(NameForm.DNS), Set.of(KeyType.RSA), Duration.ofHours(1),
         Duration.ofHours(1), Duration.ofHours(1), Set.of(), "", false, 1))
         .isInstanceOf(IllegalArgumentException.class);
+    // No profile may allow more than 100 names.
+    assertThatThrownBy(() -> new Profile("x", Set.of(NameForm.DNS), Set.of(KeyType.RSA), Duration.ofHours(1),
+        Duration.ofHours(1), Duration.ofHours(1), Set.of(Usage.SERVER_AUTH), "", false, Profile.MAX_NAMES + 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxNames must be 1 to 100");
   }
 
   @Test

@@ -27,7 +27,12 @@ public enum ErrorCode {
   ALREADY_REVOKED("already-revoked", "Certificate already revoked", 409, false),
   CONFLICT("conflict", "Conflict", 409, false),
   UNAVAILABLE("unavailable", "Service temporarily unavailable", 503, true),
-  INTERNAL("internal", "Internal error", 500, true);
+  INTERNAL("internal", "Internal error", 500, true),
+  /**
+   * The certificate built for a request broke a rule of the lint gate ({@code dev.rotor.pki.CertificateLint}):
+   * a CA bug, not the client's; nothing was signed. The detail names the rule (never any key material).
+   */
+  CERTIFICATE_LINT("certificate-lint", "Certificate failed the lint gate", 500, false);
 
   private final String slug;
   private final String title;

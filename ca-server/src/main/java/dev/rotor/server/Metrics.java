@@ -16,6 +16,9 @@ public final class Metrics {
   public static final String SERVER_CERT_RENEWALS = "rotor_server_certificate_renewals";
   public static final String ACME_REQUESTS = "rotor_acme_requests";
   public static final String ACME_VALIDATIONS = "rotor_acme_validations";
+  public static final String LINT_FAILURES = "rotor_certificate_lint_failures";
+  public static final String STORED_CHECK_MISMATCHES = "rotor_stored_certificate_mismatches";
+  public static final String STORED_CHECKS = "rotor_stored_certificate_checks";
 
   private final MeterRegistry registry;
 
@@ -76,5 +79,23 @@ public final class Metrics {
   public void acmeValidation(String type, String outcome) {
     Counter.builder(ACME_VALIDATIONS).description("ACME challenge validation attempts by type and outcome")
         .tag("type", type).tag("outcome", outcome).register(registry).increment();
+  }
+
+  /** Counts one certificate refused by the lint gate before signing, per broken rule. */
+  public void lintFailure(String rule) {
+    Counter.builder(LINT_FAILURES).description("certificates the lint gate refused to sign, by broken rule")
+        .tag("rule", rule).register(registry).increment();
+  }
+
+  /** Counts stored certificates re-checked by the checker job, by outcome (ok or mismatch). */
+  public void storedCheck(String outcome) {
+    Counter.builder(STORED_CHECKS).description("stored certificates re-verified by the checker job, by outcome")
+        .tag("outcome", outcome).register(registry).increment();
+  }
+
+  /** Counts one problem the checker job found in a stored certificate, by kind. */
+  public void storedMismatch(String kind) {
+    Counter.builder(STORED_CHECK_MISMATCHES).description("problems found in stored certificates by the checker job, by kind")
+        .tag("kind", kind).register(registry).increment();
   }
 }

@@ -1,5 +1,7 @@
 package dev.rotor.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.pki.CryptoProviders;
 import dev.rotor.pki.KeyType;
@@ -32,6 +34,9 @@ import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.BlockedKeys;
 import dev.rotor.server.issuance.IssuanceService;
+import dev.rotor.server.api.TlsHandshakeTimeout;
+import dev.rotor.server.lint.CheckApi;
+import dev.rotor.server.lint.StoredCertificateChecker;
 import dev.rotor.server.issuance.IssuanceStats;
 import dev.rotor.server.k8s.CertificateRequestController;
 import dev.rotor.server.k8s.CertificateRequestReconciler;
@@ -93,6 +98,12 @@ public final class RotorServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RotorServer.class);
   /** Name of the Lease that elects the replica running the CertificateRequest controller. */
   static final String CRD_LEASE = "rotor-crd-controller";
+  /** HTTPS keep-alive idle limit: above the revocation feed's 55 s long poll. */
+  public static final Duration HTTPS_IDLE_TIMEOUT = Duration.ofSeconds(65);
+  /** A TLS handshake idle for this long is dropped (slow loris); see {@link TlsHandshakeTimeout}. */
+  public static final Duration TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+  /** JSON nesting limit for every body parsed (REST, agent, ACME); Rotor's bodies nest 3 deep. */
+  public static final int MAX_JSON_DEPTH = 32;
 
   private final ServerConfig config;
   private final Database database;
@@ -178,7 +189,8 @@ public final class RotorServer implements AutoCloseable {
     new JvmThreadMetrics().bindTo(prometheus);
     new ProcessorMetrics().bindTo(prometheus);
     Metrics metrics = new Metrics(prometheus);
-    ObjectMapper json = new ObjectMapper();
+    ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build()).build());
 
     List<AutoCloseable> started = new ArrayList<>();
     try {
@@ -274,7 +286,8 @@ public final class RotorServer implements AutoCloseable {
       https.setPort(config.httpsPort());
       https.setName("https");
       // Agents long-poll the revocation feed for up to 55 s on keep-alive connections.
-      https.setIdleTimeout(65_000);
+      https.setIdleTimeout(HTTPS_IDLE_TIMEOUT.toMillis());
+      https.addBean(new TlsHandshakeTimeout(TLS_HANDSHAKE_TIMEOUT, HTTPS_IDLE_TIMEOUT));
       https.open();
       started.add(https::close);
       config = config.withPorts(https.getLocalPort(), http.getLocalPort());
@@ -299,6 +312,9 @@ public final class RotorServer implements AutoCloseable {
       new OverviewApi(auth, new PgOverviewStore(database.dataSource()), stats, agentTargets, issuance, ca, config.publicHttpUrl(), clock)
           .register(httpsRouter);
       new ActivityApi(auth, new PgActivityStore(database.dataSource()), json).register(httpsRouter);
+      StoredCertificateChecker checker = new StoredCertificateChecker(certificates, issuance, metrics, clock).start();
+      started.add(checker);
+      new CheckApi(checker, auth).register(httpsRouter);
       UiAssets ui = new UiAssets();
       if (ui.available()) {
         ui.register(httpsRouter);

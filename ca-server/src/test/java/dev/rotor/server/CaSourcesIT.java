@@ -94,6 +94,32 @@ class CaSourcesIT {
   }
 
   @Test
+  void a_ca_made_seconds_ago_issues_leaves_within_its_validity(@TempDir Path dir) throws Exception {
+    // notBefore = now - 30 s would start before this CA does; the lint gate refuses that, so the
+    // door starts the leaf at the CA's notBefore instead (the server's own certificate included).
+    CaBuilder builder = new CaBuilder(CryptoProviders.signing());
+    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    KeyPair rootKeys = KeyAlgorithm.EC_P256.generate();
+    X509Certificate root = builder.root(rootKeys, KeyAlgorithm.EC_P256, new X500Name("CN=Fresh Root,O=Corp"),
+        now, now.plus(Duration.ofDays(365)));
+    KeyPair issuingKeys = KeyAlgorithm.EC_P256.generate();
+    X509Certificate issuing = builder.intermediate(issuingKeys, KeyAlgorithm.EC_P256, new X500Name("CN=Fresh Issuing,O=Corp"),
+        new SigningCa(root, rootKeys.getPrivate(), KeyAlgorithm.EC_P256), now, now.plus(Duration.ofDays(90)),
+        new NameConstraintsSpec("rotor.local", List.of("svc.cluster.local", "localhost")));
+    Path cert = dir.resolve("ca.pem");
+    Files.writeString(cert, Pem.certificate(issuing.getEncoded()) + Pem.certificate(root.getEncoded()));
+    Path key = dir.resolve("ca-key.pem");
+    Files.writeString(key, PrivateKeys.encrypt(issuingKeys.getPrivate(), "fresh-pass".toCharArray()));
+
+    try (TestServer server = TestServer.start(Map.of("ROTOR_CA_CERT", cert.toString(), "ROTOR_CA_KEY", key.toString(),
+        "ROTOR_CA_PASSPHRASE", "fresh-pass"))) {
+      X509Certificate leaf = issueAndValidate(server, root);
+      assertThat(leaf.getNotBefore().toInstant()).isAfterOrEqualTo(now);
+      assertThat(server.count("SELECT count(*) FROM certificates WHERE not_before < '" + now + "'")).isZero();
+    }
+  }
+
+  @Test
   void refuses_an_imported_key_that_does_not_match(@TempDir Path dir) throws Exception {
     CaBuilder builder = new CaBuilder(CryptoProviders.signing());
     KeyPair rootKeys = KeyAlgorithm.EC_P256.generate();

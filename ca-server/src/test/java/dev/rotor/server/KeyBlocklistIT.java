@@ -108,4 +108,47 @@ class KeyBlocklistIT {
     revoke(issue(k, "superseded"), "cessationOfOperation");
     issue(k, "superseded");
   }
+
+  @Test
+  void a_later_key_compromise_revocation_upgrades_the_reason_and_blocks_the_key() throws Exception {
+    KeyPair k = Csrs.ec("secp256r1");
+    String serial = issue(k, "upgrade");
+    revoke(serial, "superseded");
+    long seqBefore = server.count("SELECT revocation_seq FROM certificates WHERE serial = '" + serial + "'");
+    String revokedAtBefore = revokedAt(serial);
+
+    // The same reason again, or any reason but keyCompromise: 409, nothing changes.
+    TestServer.Reply again = server.post("/api/v1/certificates/" + serial + "/revoke", TestServer.ADMIN_TOKEN,
+        Map.of("reason", "cessationOfOperation"));
+    assertThat(again.status()).as(again.body()).isEqualTo(409);
+    assertThat(blockedBy(serial)).isNull();
+
+    revoke(serial, "keyCompromise");
+    assertThat(blockedBy(serial)).hasSize(64);
+    assertThat(server.count("SELECT count(*) FROM certificates WHERE serial = '" + serial
+        + "' AND revocation_reason = 'keyCompromise'")).isEqualTo(1);
+    // The revocation time stays; the sequence moves so CRLs and the revocation feed see the change.
+    assertThat(revokedAt(serial)).isEqualTo(revokedAtBefore);
+    assertThat(server.count("SELECT revocation_seq FROM certificates WHERE serial = '" + serial + "'")).isGreaterThan(seqBefore);
+    assertThat(server.count("SELECT count(*) FROM audit_log WHERE action = 'certificate.revoked' AND target = '" + serial
+        + "' AND details LIKE '%\"previousReason\":\"superseded\"%'")).isEqualTo(1);
+    assertRefused(k, "upgrade");
+
+    // keyCompromise a second time: already revoked for that reason.
+    TestServer.Reply twice = server.post("/api/v1/certificates/" + serial + "/revoke", TestServer.ADMIN_TOKEN,
+        Map.of("reason", "keyCompromise"));
+    assertThat(twice.status()).as(twice.body()).isEqualTo(409);
+    assertThat(server.count("SELECT count(*) FROM blocked_keys WHERE source_serial = '" + serial + "'")).isEqualTo(1);
+  }
+
+  static String revokedAt(String serial) throws Exception {
+    try (Connection c = server.sql();
+        PreparedStatement ps = c.prepareStatement("SELECT revoked_at FROM certificates WHERE serial = ?")) {
+      ps.setString(1, serial);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getTimestamp(1).toInstant().toString();
+      }
+    }
+  }
 }

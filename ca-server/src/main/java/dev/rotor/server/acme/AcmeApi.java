@@ -334,6 +334,7 @@ public final class AcmeApi implements AutoCloseable {
     if (p.path("onlyReturnExisting").asBoolean(false)) {
       throw new AcmeException(AcmeError.ACCOUNT_DOES_NOT_EXIST, "no account exists for this key");
     }
+    acceptAccountKey(v.key());
     List<String> contact = contacts(p.get("contact"));
     boolean tos = p.path("termsOfServiceAgreed").asBoolean(false);
     if (settings.termsOfService().isPresent() && !tos) {
@@ -457,6 +458,19 @@ public final class AcmeApi implements AutoCloseable {
     reply(ex, 200, Map.of("orders", urls));
   }
 
+  /**
+   * A key about to become an account key gets the checks a CSR key gets ({@code KeyChecks}) and
+   * must not be one reported compromised (a keyCompromise revocation blocks it for accounts too,
+   * as Boulder does); RFC 8555 §6.7 badPublicKey otherwise.
+   */
+  private void acceptAccountKey(JWK key) {
+    Jws.checkKeySoundness(key);
+    if (issuance.isKeyBlocked(Jws.publicKey(key))) {
+      throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the key was reported compromised (a certificate for it was"
+          + " revoked with reason keyCompromise); use a new key");
+    }
+  }
+
   private void keyChange(Exchange ex, Base base) throws Exception {
     Verified v = verify(ex, base, KeyForm.KID);
     AcmeStore.Account a = v.requireAccount();
@@ -471,6 +485,7 @@ public final class AcmeApi implements AutoCloseable {
       throw new AcmeException(AcmeError.MALFORMED, "the inner and outer url of a key change differ");
     }
     inner.verify(inner.jwk());
+    acceptAccountKey(inner.jwk());
     ObjectNode p = inner.payloadObject(json);
     if (!v.jws().kid().equals(p.path("account").asText())) {
       throw new AcmeException(AcmeError.MALFORMED, "the key change names another account");
@@ -941,7 +956,10 @@ public final class AcmeApi implements AutoCloseable {
       }
       reasonName = reason.get().name();
     }
-    if (record.revokedAt() != null) {
+    if (record.revokedAt() != null
+        && (!reasonName.equals(RevocationReason.keyCompromise.name())
+            || RevocationReason.keyCompromise.name().equals(record.revocationReason()))) {
+      // Only a change to keyCompromise may revoke again (RevocationService).
       throw new AcmeException(AcmeError.ALREADY_REVOKED, "the certificate was revoked at " + record.revokedAt());
     }
     revocation.revoke(serial, reasonName, actor);

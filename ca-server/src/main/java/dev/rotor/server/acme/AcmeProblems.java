@@ -60,14 +60,15 @@ public final class AcmeProblems {
       case BODY_TOO_LARGE, MALFORMED_REQUEST, UNSUPPORTED_MEDIA_TYPE, BAD_TTL, UNKNOWN_PROFILE, NOT_FOUND, METHOD_NOT_ALLOWED,
           NOT_ACCEPTABLE, CONFLICT -> AcmeError.MALFORMED;
       case UNAUTHENTICATED, FORBIDDEN, CSRF -> AcmeError.UNAUTHORIZED;
-      case UNAVAILABLE, INTERNAL -> AcmeError.SERVER_INTERNAL;
+      case UNAVAILABLE, INTERNAL, CERTIFICATE_LINT -> AcmeError.SERVER_INTERNAL;
     };
     int status = switch (e.code()) {
       case BODY_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, NOT_FOUND, CONFLICT -> e.code().httpStatus();
       case UNAVAILABLE -> 503;
       default -> error.status();
     };
-    String detail = e.code().httpStatus() >= 500 ? "the server could not complete the request; try again" : e.getMessage();
+    String detail = e.code() == ErrorCode.CERTIFICATE_LINT ? e.getMessage()
+        : e.code().httpStatus() >= 500 ? "the server could not complete the request; try again" : e.getMessage();
     Map<String, String> headers = e.code() == ErrorCode.UNAVAILABLE ? Map.of("Retry-After", "5") : Map.of();
     return new AcmeException(error, status, detail, List.of(), headers);
   }

@@ -15,6 +15,8 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
+import dev.rotor.pki.KeyChecks;
+import dev.rotor.pki.PkiException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
@@ -46,6 +48,8 @@ public record Jws(String alg, String nonce, String url, JWK jwk, String kid, byt
     JsonNode root;
     try {
       root = json.readTree(body);
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      throw new AcmeException(AcmeError.MALFORMED, "the body is nested too deeply: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new AcmeException(AcmeError.MALFORMED, "the body is not JSON");
     }
@@ -166,6 +170,45 @@ public record Jws(String alg, String nonce, String url, JWK jwk, String kid, byt
     }
     if (!ok) {
       throw new AcmeException(AcmeError.MALFORMED, "the JWS signature does not verify");
+    }
+  }
+
+  /**
+   * The key soundness checks every CSR key gets ({@link KeyChecks}: RSA size, exponent, small
+   * factors, Fermat, ROCA; EC not infinity, coordinates in the field, on the curve, right order),
+   * for a key about to become an account key (new-account, key-change).
+   *
+   * @throws AcmeException badPublicKey naming the weakness (RFC 8555 §6.7)
+   */
+  public static void checkKeySoundness(JWK key) {
+    try {
+      if (key instanceof RSAKey rsa) {
+        java.security.interfaces.RSAPublicKey pub = rsa.toRSAPublicKey();
+        KeyChecks.checkRsa(pub.getModulus(), pub.getPublicExponent());
+      } else if (key instanceof ECKey ec) {
+        org.bouncycastle.asn1.x9.X9ECParameters params =
+            org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName(ec.getCurve().getStdName());
+        if (params == null) {
+          throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "unsupported curve " + ec.getCurve());
+        }
+        KeyChecks.checkEcPoint(params.getCurve().createPoint(ec.getX().decodeToBigInteger(), ec.getY().decodeToBigInteger()));
+      } else if (key instanceof OctetKeyPair okp && Curve.Ed25519.equals(okp.getCurve())) {
+        // The full Ed25519 point validation (no small order) that CsrChecker applies.
+        byte[] point = okp.getX().decode();
+        if (point.length != org.bouncycastle.math.ec.rfc8032.Ed25519.PUBLIC_KEY_SIZE
+            || !org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(point, 0)) {
+          throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the Ed25519 public key is not a valid point of large order");
+        }
+      } else {
+        throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "unsupported key type " + key.getKeyType());
+      }
+    } catch (PkiException e) {
+      throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, e.getMessage());
+    } catch (JOSEException | RuntimeException e) {
+      if (e instanceof AcmeException a) {
+        throw a;
+      }
+      throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the key is not usable: " + e.getMessage());
     }
   }
 

@@ -111,7 +111,7 @@ public final class Router extends Handler.Abstract {
       if (e.code().httpStatus() >= 500) {
         String trace = traceId();
         log.warn("request failed route=\"{} {}\" code={} trace={}", r.method(), r.template(), e.code(), trace, e);
-        ex.problem(e.code(), e.code() == ErrorCode.UNAVAILABLE
+        ex.problem(e.code(), e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.CERTIFICATE_LINT
             ? e.getMessage() + " (trace " + trace + ")"
             : "internal error (trace " + trace + ")");
       } else {

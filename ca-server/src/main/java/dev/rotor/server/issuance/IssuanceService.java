@@ -2,6 +2,7 @@ package dev.rotor.server.issuance;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.pki.CertificateLint;
 import dev.rotor.pki.CertificateSigner;
 import dev.rotor.pki.CheckedCsr;
 import dev.rotor.pki.CryptoProviders;
@@ -33,6 +34,8 @@ import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one door through which every certificate is issued (REST, agent, ACME, CRD and the
@@ -44,14 +47,18 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  *   <li>authorize the names: those the door vouches for, or else the CSR's SANs, against the
  *       profile and the name policy (trust domain, permitted DNS suffixes);
  *   <li>build the certificate per RFC 5280 (random 128-bit serial, notBefore backdated
- *       {@link #BACKDATE}, notAfter = now + TTL capped by the issuing CA);
- *   <li>sign with the issuing CA;
+ *       {@link #BACKDATE} but not before the issuing CA's notBefore, notAfter = now + TTL capped by
+ *       the issuing CA);
+ *   <li>lint the TBSCertificate against the profile ({@link CertificateLint}: RFC 5280 and the
+ *       CA/B BR points), then sign it with the issuing CA; a lint failure signs nothing;
  *   <li>record it durably through the {@link Journal} (group commit, with its audit entry in the
  *       same transaction) — nothing is returned before that commit;
  *   <li>count it.
  * </ol>
  */
 public final class IssuanceService {
+
+  private static final Logger log = LoggerFactory.getLogger(IssuanceService.class);
 
   /** Clock-skew allowance: notBefore = now − 30 s. */
   public static final Duration BACKDATE = Duration.ofSeconds(30);
@@ -153,6 +160,11 @@ public final class IssuanceService {
     }
   }
 
+  /** Whether {@code key} was reported compromised (also refused as an ACME account key). */
+  public boolean isKeyBlocked(java.security.PublicKey key) {
+    return blockedKeys.isBlocked(key);
+  }
+
   /** CA/Browser Forum BR §6.1.1.3(4): no certificate for a key reported compromised. */
   private void refuseBlockedKey(CheckedCsr csr) {
     if (blockedKeys.isBlocked(csr.publicKey())) {
@@ -184,6 +196,12 @@ public final class IssuanceService {
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Instant notBefore = now.minus(BACKDATE);
+    Instant caNotBefore = ca.issuingCertificate().getNotBefore().toInstant();
+    if (notBefore.isBefore(caNotBefore)) {
+      // A CA made (or imported) less than BACKDATE ago: stay within its validity (the lint gate's
+      // validity-within-issuer rule found this; such a leaf was refused at every issuance before).
+      notBefore = caNotBefore;
+    }
     Instant notAfter = now.plus(ttl);
     Instant caNotAfter = ca.notAfter();
     if (notAfter.isAfter(caNotAfter)) {
@@ -200,12 +218,14 @@ public final class IssuanceService {
     byte[] der;
     try {
       der = signer.sign(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
-          profile.usages(), crlUrl, ocspUrl, caIssuersUrl));
+          profile.usages(), crlUrl, ocspUrl, caIssuersUrl), lintExpectation(profile));
     } catch (PkiException e) {
       throw PkiErrors.toRotor(e);
     } catch (SigningKeyUnavailableException e) {
       // Fail closed: the key's token (HSM) is gone; nothing is issued and nothing else signs.
       throw new RotorException(ErrorCode.UNAVAILABLE, "the CA key is unavailable (its PKCS#11 token failed); retry later", e);
+    } catch (CertificateLint.LintFailure e) {
+      throw lintRefused(request, profile, serialHex, e);
     }
     NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
@@ -221,6 +241,47 @@ public final class IssuanceService {
     String leafPem = Pem.certificate(der);
     return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + chainAbovePem, notBefore, notAfter,
         record.sans(), profile.name());
+  }
+
+  /** What the lint gate checks a certificate of {@code profile} against (also used by the checker job). */
+  public CertificateLint.Expectation lintExpectation(Profile profile) {
+    return CertificateLint.Expectation.of(profile, BACKDATE, crlUrl, ocspUrl, caIssuersUrl);
+  }
+
+  /** The profile a stored certificate was issued under, including the server's own; null if unknown. */
+  public Profile profileNamed(String name) {
+    return serverProfile.name().equals(name) ? serverProfile : profiles.get(name);
+  }
+
+  /**
+   * A certificate Rotor built broke its own profile: count it per rule, log it and audit it (names,
+   * rules and serial only — the findings carry no key material), and refuse with a 500 naming the
+   * rules. The audit entry is best effort: if writing it fails, the refusal still goes out.
+   */
+  private RotorException lintRefused(IssuanceRequest request, Profile profile, String serialHex,
+      CertificateLint.LintFailure e) {
+    for (CertificateLint.Finding f : e.findings()) {
+      metrics.lintFailure(f.rule().id());
+    }
+    log.error("certificate lint failed profile={} channel={} serial={} rules={} findings=\"{}\"", profile.name(),
+        request.channel().wire(), serialHex, e.ruleIds(), e.findings());
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("serial", serialHex);
+    d.put("profile", profile.name());
+    d.put("channel", request.channel().wire());
+    d.put("rules", e.ruleIds());
+    d.put("findings", e.findings().stream().map(CertificateLint.Finding::toString).toList());
+    try {
+      String details = json.writeValueAsString(d);
+      journal.execute(tx -> {
+        tx.audit(request.requester(), "certificate.lint-failed", serialHex, details);
+        return null;
+      });
+    } catch (JsonProcessingException | RuntimeException auditFailure) {
+      log.warn("could not audit a lint failure serial={}", serialHex, auditFailure);
+    }
+    return new RotorException(ErrorCode.CERTIFICATE_LINT, "the certificate built for this request failed the lint gate"
+        + " (rules: " + e.ruleIds() + "); nothing was issued", e);
   }
 
   /** CN = the first DNS name when it fits (64 chars, RFC 5280 ub-common-name); otherwise an empty subject. */

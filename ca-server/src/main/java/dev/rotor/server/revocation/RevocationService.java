@@ -18,7 +18,10 @@ import java.util.Map;
  *
  * <p>A revocation with reason {@code keyCompromise} also blocks the certificate's public key, in
  * the same transaction ({@code blocked_keys}), and adds it to this replica's {@link BlockedKeys}
- * before answering, so the next issuance here already refuses it.
+ * before answering, so the next issuance here already refuses it. A certificate already revoked
+ * for another reason may be revoked again with {@code keyCompromise}: the reason changes (the
+ * revocation time stays) and the key is blocked; any other second revocation is
+ * {@code ALREADY_REVOKED}.
  */
 public final class RevocationService {
 
@@ -58,10 +61,26 @@ public final class RevocationService {
             "unknown revocation reason " + reasonName + " (RFC 5280 names: unspecified, keyCompromise, cACompromise,"
                 + " affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise)"));
     PgCertificateStore.Revocation result = journal.execute(tx -> {
-      PgCertificateStore.Revocation r = store.revoke(tx, serialHex, reason.name());
+      PgCertificateStore.Revocation r;
+      String previousReason = null;
+      try {
+        r = store.revoke(tx, serialHex, reason.name());
+      } catch (RotorException e) {
+        // CA/B BR §4.9.1.1: a certificate revoked for another reason may be revoked again with
+        // keyCompromise, which must then block its key like a first revocation would.
+        if (e.code() != ErrorCode.ALREADY_REVOKED || reason != RevocationReason.keyCompromise) {
+          throw e;
+        }
+        PgCertificateStore.Upgrade up = store.upgradeToKeyCompromise(tx, serialHex).orElseThrow(() -> e);
+        r = up.revocation();
+        previousReason = up.previousReason();
+      }
       Map<String, Object> d = new LinkedHashMap<>();
       d.put("serial", serialHex);
       d.put("reason", reason.name());
+      if (previousReason != null) {
+        d.put("previousReason", previousReason);
+      }
       d.put("revokedAt", r.revokedAt().toString());
       if (reason == RevocationReason.keyCompromise) {
         byte[] fingerprint = BlockedKeys.fingerprintOfCertificate(r.der());

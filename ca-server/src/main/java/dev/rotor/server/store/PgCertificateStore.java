@@ -91,6 +91,36 @@ public final class PgCertificateStore {
   }
 
   /**
+   * Changes the reason of an already revoked certificate to {@code keyCompromise} (CA/B BR §4.9.1.1
+   * lets a revocation be re-done with keyCompromise once the compromise is known). The revocation
+   * time stays; the revocation sequence moves, so CRL publishers and the revocation feed see a
+   * change. Empty when the certificate is not revoked or already revoked for keyCompromise.
+   *
+   * @return the revocation as it now stands, with {@code reason} the previous reason in
+   *     {@link Upgrade#previousReason()}
+   */
+  public Optional<Upgrade> upgradeToKeyCompromise(Journal.Tx tx, String serial) throws SQLException {
+    try (PreparedStatement ps = tx.connection().prepareStatement(
+        "UPDATE certificates c SET revocation_reason = 'keyCompromise', revocation_seq = nextval('revocation_seq')"
+            + " FROM (SELECT serial, revocation_reason FROM certificates WHERE serial = ? FOR UPDATE) old"
+            + " WHERE c.serial = old.serial AND c.revoked_at IS NOT NULL"
+            + " AND c.revocation_reason IS DISTINCT FROM 'keyCompromise'"
+            + " RETURNING c.revoked_at, c.not_after, c.der, old.revocation_reason")) {
+      ps.setString(1, serial);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return Optional.of(new Upgrade(new Revocation(serial, rs.getTimestamp(1).toInstant(), "keyCompromise",
+              rs.getTimestamp(2).toInstant(), rs.getBytes(3)), rs.getString(4)));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A revocation whose reason was changed to keyCompromise, and the reason it had before. */
+  public record Upgrade(Revocation revocation, String previousReason) {}
+
+  /**
    * Records, inside the journal transaction, that {@code requestKey} was answered with
    * {@code serial}. Runs at once (not batched) so the caller sees the outcome: false when the key
    * is already recorded (by this or a concurrent transaction), and then nothing was changed.
@@ -265,6 +295,59 @@ public final class PgCertificateStore {
          ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getLong(1);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /**
+   * Up to {@code limit} certificates with id above {@code afterId}, in id order (keyset on the
+   * primary key): the checker job's pages.
+   */
+  public List<CertificateRecord> pageAfter(long afterId, int limit) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM certificates WHERE id > ? ORDER BY id LIMIT ?")) {
+      ps.setLong(1, afterId);
+      ps.setInt(2, limit);
+      List<CertificateRecord> out = new ArrayList<>(limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(read(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /**
+   * The smallest id among certificates valid at {@code now}, or empty when none is: where the
+   * checker job starts reading. Reads the unexpired part of the not_after index once per process.
+   */
+  public java.util.OptionalLong firstUnexpiredId(Instant now) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement(
+             "SELECT min(id) FROM certificates WHERE not_after > ?")) {
+      ps.setTimestamp(1, Timestamp.from(now));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next(); // an aggregate: always one row, NULL when nothing matched
+        long id = rs.getLong(1);
+        return rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(id);
+      }
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** The DER certificate of CA {@code issuerId} ({@code certificate_authorities}), if recorded. */
+  public Optional<byte[]> caCertificate(int issuerId) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT certificate_der FROM certificate_authorities WHERE id = ?")) {
+      ps.setInt(1, issuerId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+      }
     } catch (SQLException e) {
       throw unavailable(e);
     }

@@ -135,6 +135,14 @@ class AcmeIT {
     after.fetch(); // acme4j keeps the first answer until asked again
     assertThat(after.getSuggestedWindowEnd()).isBeforeOrEqualTo(Instant.now());
     assertThatThrownBy(cert::revoke).satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "alreadyRevoked"));
+    // ... except with keyCompromise, which changes the reason and blocks the key (CA/B BR §4.9.1.1)
+    cert.revoke(RevocationReason.KEY_COMPROMISE);
+    assertThat(server.count("SELECT count(*) FROM certificates WHERE revocation_reason = 'keyCompromise' AND serial = '"
+        + leaf.getSerialNumber().toString(16) + "'")).isEqualTo(1);
+    assertThat(server.count("SELECT count(*) FROM blocked_keys WHERE source_serial = '"
+        + leaf.getSerialNumber().toString(16) + "'")).isEqualTo(1);
+    assertThatThrownBy(() -> cert.revoke(RevocationReason.KEY_COMPROMISE))
+        .satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "alreadyRevoked"));
   }
 
   @Test
@@ -239,6 +247,38 @@ class AcmeIT {
     assertThat(ch.getError().orElseThrow().getType().toString()).isEqualTo(ERR + "incorrectResponse");
     failing.fetch();
     assertThat(failing.getStatus()).isEqualTo(Status.INVALID);
+  }
+
+  @Test
+  void accountKeys_weakOrReportedCompromised_areBadPublicKey() throws Exception {
+    // RSA with exponent 3 signs RS256 fine, but fails the CSR key checks, so it is no account key.
+    java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("RSA");
+    gen.initialize(new java.security.spec.RSAKeyGenParameterSpec(2048, java.math.BigInteger.valueOf(3)));
+    KeyPair weak = gen.generateKeyPair();
+    assertThatThrownBy(() -> new AccountBuilder().agreeToTermsOfService().useKeyPair(weak).create(session))
+        .satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "badPublicKey"));
+
+    // A key whose certificate was revoked for keyCompromise: no new account, no rollover to it.
+    KeyPair compromised = KeyPairUtils.createECKeyPair("secp256r1");
+    TestServer.Reply issued = server.issue(TestServer.ADMIN_TOKEN,
+        dev.rotor.server.Csrs.pem(compromised, "URI:spiffe://rotor.local/ns/acme-it/sa/compromised"), "workload", 600);
+    assertThat(issued.status()).as(issued.body()).isEqualTo(201);
+    TestServer.Reply revoked = server.post("/api/v1/certificates/" + issued.json().get("serial").asText() + "/revoke",
+        TestServer.ADMIN_TOKEN, Map.of("reason", "keyCompromise"));
+    assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+    assertThatThrownBy(() -> new AccountBuilder().agreeToTermsOfService().useKeyPair(compromised).create(session))
+        .satisfies(e -> {
+          assertThat(problemType(e)).isEqualTo(ERR + "badPublicKey");
+          assertThat(e.getMessage()).contains("reported compromised");
+        });
+    Account account = newAccount();
+    assertThatThrownBy(() -> account.changeKey(compromised))
+        .satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "badPublicKey"));
+    assertThatThrownBy(() -> account.changeKey(weak))
+        .satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "badPublicKey"));
+    // The account keeps its key and still works.
+    account.fetch();
+    assertThat(account.getStatus()).isEqualTo(Status.VALID);
   }
 
   @Test

@@ -105,4 +105,61 @@ class JwsTest {
     assertThatThrownBy(() -> Jws.parse(body(prot("ES256", ec.toJSONObject()), "", sig), JSON))
         .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.BAD_PUBLIC_KEY));
   }
+
+  private static void assertBadPublicKey(JWK key, String detail) {
+    assertThatThrownBy(() -> Jws.checkKeySoundness(key))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.BAD_PUBLIC_KEY))
+        .hasMessageContaining(detail);
+  }
+
+  @Test
+  void accountKeys_soundKeysPass() throws Exception {
+    Jws.checkKeySoundness(new ECKeyGenerator(Curve.P_256).generate().toPublicJWK());
+    Jws.checkKeySoundness(new ECKeyGenerator(Curve.P_384).generate().toPublicJWK());
+    Jws.checkKeySoundness(new RSAKeyGenerator(2048).generate().toPublicJWK());
+    KeyPairGenerator ed = KeyPairGenerator.getInstance("Ed25519");
+    KeyPair pair = ed.generateKeyPair();
+    byte[] spki = pair.getPublic().getEncoded();
+    Jws.checkKeySoundness(new OctetKeyPair.Builder(Curve.Ed25519,
+        Base64URL.encode(Arrays.copyOfRange(spki, spki.length - 32, spki.length))).build());
+  }
+
+  @Test
+  void accountKeys_rsaExponentThreeIsRefused() throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+    gen.initialize(new java.security.spec.RSAKeyGenParameterSpec(2048, java.math.BigInteger.valueOf(3)));
+    RSAKey key = new RSAKey.Builder((java.security.interfaces.RSAPublicKey) gen.generateKeyPair().getPublic()).build();
+    assertBadPublicKey(key, "exponent");
+  }
+
+  @Test
+  void accountKeys_rsaWithClosePrimesIsRefused() throws Exception {
+    java.math.BigInteger n;
+    do { // two neighbouring primes; retried until the modulus has exactly 2048 bits
+      java.math.BigInteger p = java.math.BigInteger.probablePrime(1024, new java.security.SecureRandom());
+      n = p.multiply(p.nextProbablePrime());
+    } while (n.bitLength() != 2048);
+    RSAKey key = new RSAKey.Builder(Base64URL.encode(n), Base64URL.encode(java.math.BigInteger.valueOf(65537))).build();
+    assertBadPublicKey(key, "Fermat");
+  }
+
+  @Test
+  void accountKeys_rsaWithASmallFactorIsRefused() throws Exception {
+    java.math.BigInteger n;
+    do {
+      // any odd cofactor will do (a prime one of this size takes minutes to find on a busy machine)
+      n = new java.math.BigInteger(2041, new java.security.SecureRandom()).setBit(2040).setBit(0)
+          .multiply(java.math.BigInteger.valueOf(251));
+    } while (n.bitLength() != 2048);
+    RSAKey key = new RSAKey.Builder(Base64URL.encode(n), Base64URL.encode(java.math.BigInteger.valueOf(65537))).build();
+    assertBadPublicKey(key, "small prime factor");
+  }
+
+  @Test
+  void accountKeys_ed25519OfSmallOrderIsRefused() {
+    // The identity point (y = 1): order 1.
+    byte[] identity = new byte[32];
+    identity[0] = 1;
+    assertBadPublicKey(new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(identity)).build(), "large order");
+  }
 }
