@@ -113,6 +113,17 @@ public final class CertificateSigner {
    *     names, or no names at all with an empty subject
    */
   public byte[] sign(LeafTemplate t) throws PkiException {
+    return signTbs(tbs(t));
+  }
+
+  /**
+   * The DER TBSCertificate {@link #sign} would sign for {@code t}, with the same checks; for
+   * callers that record what they are about to sign before signing it (a pre-record).
+   *
+   * @throws PkiException {@code BAD_TTL} if notAfter is after the CA's notAfter
+   * @throws IllegalArgumentException as {@link #sign}
+   */
+  public byte[] tbs(LeafTemplate t) throws PkiException {
     Serials.checked(t.serial());
     Instant notBefore = t.notBefore().truncatedTo(ChronoUnit.SECONDS);
     Instant notAfter = t.notAfter().truncatedTo(ChronoUnit.SECONDS);
@@ -171,9 +182,18 @@ public final class CertificateSigner {
           t.subject().getEncoded(ASN1Encoding.DER),
           spki.getEncoded(ASN1Encoding.DER),
           Der.tagged(0xA3, Der.sequence(extensions.toArray(new byte[0][]))));
+      return tbsDer;
+    } catch (IOException e) {
+      throw new IllegalStateException("encoding the certificate failed", e);
+    }
+  }
+
+  /** Signs a TBSCertificate made by {@link #tbs} and returns the certificate's DER. */
+  public byte[] signTbs(byte[] tbsDer) {
+    try {
       byte[] signature = signer.sign(tbsDer);
       return Der.sequence(tbsDer, signatureAlgorithmDer, Der.bitString(signature));
-    } catch (GeneralSecurityException | IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing the certificate failed", e);
     }
   }

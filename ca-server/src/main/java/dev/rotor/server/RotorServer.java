@@ -30,6 +30,7 @@ import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.BlockedKeys;
 import dev.rotor.server.issuance.IssuanceService;
+import dev.rotor.server.issuance.PrecertificateRecovery;
 import dev.rotor.server.issuance.IssuanceStats;
 import dev.rotor.server.k8s.CertificateRequestController;
 import dev.rotor.server.k8s.CertificateRequestReconciler;
@@ -222,6 +223,7 @@ public final class RotorServer implements AutoCloseable {
       IssuanceService issuance = new IssuanceService(ca, config.profiles(), policy, serverProfile,
           new NamePolicy(config.trustDomain(), serverDns), journal, certificates, blockedKeys, clock, metrics,
           config.publicHttpUrl());
+      started.add(new PrecertificateRecovery(journal, certificates, clock, config.precertGrace()).start());
       CrlPublisher crl = new CrlPublisher(ca, certificates, clock, config.crlValidity());
       RevocationService revocation = new RevocationService(journal, certificates, blockedKeyStore, blockedKeys, crl, metrics);
       RevocationFeed revocationFeed = new RevocationFeed(certificates, clock, json, Duration.ofSeconds(1));

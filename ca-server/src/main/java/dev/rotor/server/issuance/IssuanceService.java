@@ -13,6 +13,7 @@ import dev.rotor.pki.PkiException;
 import dev.rotor.pki.Profile;
 import dev.rotor.pki.Serials;
 import dev.rotor.pki.SubjectNames;
+import dev.rotor.server.CrashPoint;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.Metrics;
 import dev.rotor.server.RotorException;
@@ -44,9 +45,14 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  *       profile and the name policy (trust domain, permitted DNS suffixes);
  *   <li>build the certificate per RFC 5280 (random 128-bit serial, notBefore backdated
  *       {@link #BACKDATE}, notAfter = now + TTL capped by the issuing CA);
+ *   <li>pre-record the serial and the TBSCertificate ({@code precertificates}, group-committed
+ *       through the {@link Journal}) before the CA key is used, so no serial is ever reused and
+ *       every use of the key is accounted for;
  *   <li>sign with the issuing CA;
  *   <li>record it durably through the {@link Journal} (group commit, with its audit entry in the
- *       same transaction) — nothing is returned before that commit;
+ *       same transaction, deleting the pre-record) — nothing is returned before that commit. A
+ *       pre-record left without a certificate (a crash, or the final commit failed) is resolved
+ *       by {@link PrecertificateRecovery};
  *   <li>count it.
  * </ol>
  */
@@ -196,24 +202,38 @@ public final class IssuanceService {
     BigInteger serial = Serials.random();
     String serialHex = Serials.toHex(serial);
     X500Name subject = subjectFor(names);
-    byte[] der;
+    byte[] tbs;
     try {
-      der = signer.sign(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
+      tbs = signer.tbs(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
           profile.usages(), crlUrl, ocspUrl, caIssuersUrl));
     } catch (PkiException e) {
       throw PkiErrors.toRotor(e);
     }
+    // 1. Pre-record: the serial and exactly what is about to be signed, committed before the CA
+    //    key is used (relaxed commit: see Journal.submitRelaxed and docs/architecture.md).
+    journal.executeRelaxed(tx -> {
+      store.insertPrecertificate(tx, serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
+          request.requester(), tbs);
+      return null;
+    });
+    CrashPoint.AFTER_PRERECORD.reached();
+    // 2. Sign.
+    byte[] der = signer.signTbs(tbs);
+    CrashPoint.AFTER_SIGN.reached();
     NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
     String details = auditDetails(record, csr, request.auditDetails());
+    // 3. The final record and its audit entry, durably; the certificate leaves only after this.
     journal.execute(tx -> {
       if (request.requestKey().isPresent() && !store.claimRequestKey(tx, request.requestKey().get(), serialHex)) {
         throw new RotorException(ErrorCode.CONFLICT, "request " + request.requestKey().get() + " was already issued");
       }
       store.insert(tx, record);
+      store.deletePrecertificate(tx, serialHex);
       tx.audit(request.requester(), "certificate.issued", serialHex, details);
       return null;
     });
+    CrashPoint.AFTER_FINAL_COMMIT.reached();
     String leafPem = Pem.certificate(der);
     return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + chainAbovePem, notBefore, notAfter,
         record.sans(), profile.name());

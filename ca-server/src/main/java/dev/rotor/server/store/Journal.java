@@ -75,7 +75,11 @@ public final class Journal implements AutoCloseable {
     Instant now();
   }
 
-  private record Pending<T>(Work<T> work, CompletableFuture<T> future) {}
+  /**
+   * {@code relaxed}: the item may commit with {@code synchronous_commit = off} when every item of
+   * its batch allows it (see {@link #submitRelaxed}).
+   */
+  private record Pending<T>(Work<T> work, CompletableFuture<T> future, boolean relaxed) {}
 
   private record Entry(String actor, String action, String target, String details, Instant at) {}
 
@@ -87,6 +91,8 @@ public final class Journal implements AutoCloseable {
   private final Timer commitTimer;
   private volatile boolean running = true;
   private volatile boolean healthy = true;
+  private volatile long lastProbe;
+  private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   public Journal(DataSource dataSource, Clock clock, MeterRegistry meters) {
     this.dataSource = dataSource;
@@ -110,10 +116,33 @@ public final class Journal implements AutoCloseable {
 
   /** Queues work; the future completes after commit, or fails with a {@link RotorException}. */
   public <T> CompletableFuture<T> submit(Work<T> work) {
+    return submit(work, false);
+  }
+
+  /**
+   * Queues work that may commit without waiting for the WAL flush ({@code synchronous_commit =
+   * off}, only when the whole batch is relaxed; a batch with any ordinary item commits durably).
+   * The future completes once PostgreSQL has the commit in its WAL buffers: it survives a crash of
+   * this process (PostgreSQL keeps it and its WAL writer flushes it within {@code
+   * wal_writer_delay}) but not a crash of PostgreSQL's host before that flush. PostgreSQL writes
+   * WAL in order, so any later durable commit (a normal {@link #submit}) makes this one durable
+   * too. Use it only for records whose loss is harmless unless a later durable commit depends on
+   * them — the issuance pre-record (docs/architecture.md, "Crash consistency").
+   */
+  public <T> CompletableFuture<T> submitRelaxed(Work<T> work) {
+    return submit(work, true);
+  }
+
+  /** {@link #submitRelaxed} and wait, as {@link #execute}. */
+  public <T> T executeRelaxed(Work<T> work) {
+    return await(submitRelaxed(work));
+  }
+
+  private <T> CompletableFuture<T> submit(Work<T> work, boolean relaxed) {
     CompletableFuture<T> future = new CompletableFuture<>();
     if (!running) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
-    } else if (!queue.offer(new Pending<>(work, future))) {
+    } else if (!queue.offer(new Pending<>(work, future, relaxed))) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "too many writes queued"));
     }
     return future;
@@ -121,8 +150,12 @@ public final class Journal implements AutoCloseable {
 
   /** Submits and waits for the commit. */
   public <T> T execute(Work<T> work) {
+    return await(submit(work));
+  }
+
+  private static <T> T await(CompletableFuture<T> pending) {
     try {
-      return submit(work).get(30, TimeUnit.SECONDS);
+      return pending.get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof RotorException re) {
         throw re;
@@ -136,7 +169,11 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  /** False after the last batch failed on a database error, until one succeeds again. */
+  /**
+   * False after a batch failed on a database error, until a batch that wrote audit entries
+   * commits or the idle writer's probe finds the audit log writable again (readiness: a server
+   * that cannot write its audit log must not take traffic; issuance fails closed meanwhile).
+   */
   public boolean isHealthy() {
     return healthy;
   }
@@ -147,6 +184,9 @@ public final class Journal implements AutoCloseable {
       try {
         Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
+          if (!healthy) {
+            probe();
+          }
           continue;
         }
         batch.add(first);
@@ -167,14 +207,47 @@ public final class Journal implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether an audit entry could be written now: an insert into {@code audit_log} (row-level
+   * privileges, triggers and constraints apply) in a transaction that is rolled back. Nothing is
+   * written. Run by an idle writer while unhealthy, so readiness comes back without traffic.
+   */
+  private void probe() {
+    long now = System.nanoTime();
+    if (now - lastProbe < PROBE_INTERVAL_NANOS) {
+      return;
+    }
+    lastProbe = now;
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ins = c.prepareStatement(
+          "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash)"
+              + " VALUES (-1, now(), 'system', 'journal.probe', NULL, '{}', ''::bytea, ''::bytea)")) {
+        ins.executeUpdate();
+      } finally {
+        c.rollback();
+      }
+      healthy = true;
+      log.info("journal probe: the audit log is writable again");
+    } catch (SQLException e) {
+      log.debug("journal probe failed error={}", e.toString());
+    }
+  }
+
   private void process(List<Pending<?>> batch) {
     // Exceptions other than RotorException fail the whole batch: nothing in it is committed.
     long t0 = System.nanoTime();
     Object[] results = new Object[batch.size()];
     RotorException[] rejections = new RotorException[batch.size()];
+    boolean relaxed = batch.stream().allMatch(Pending::relaxed);
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
+        if (relaxed) {
+          try (java.sql.Statement st = c.createStatement()) {
+            st.execute("SET LOCAL synchronous_commit TO off");
+          }
+        }
         TxImpl tx = new TxImpl(c);
         for (int i = 0; i < batch.size(); i++) {
           tx.itemStart();
@@ -185,9 +258,11 @@ public final class Journal implements AutoCloseable {
             tx.discardItemAudit();
           }
         }
-        tx.finish();
+        boolean audited = tx.finish();
         c.commit();
-        healthy = true;
+        if (audited) {
+          healthy = true;
+        }
       } catch (Exception e) {
         try {
           c.rollback();
@@ -266,13 +341,14 @@ public final class Journal implements AutoCloseable {
       return now;
     }
 
-    void finish() throws SQLException {
+    /** Runs the batched statements and appends the audit entries; true if there were entries. */
+    boolean finish() throws SQLException {
       for (PreparedStatement ps : batches.values()) {
         ps.executeBatch();
         ps.close();
       }
       if (entries.isEmpty()) {
-        return;
+        return false;
       }
       long seq;
       byte[] prev;
@@ -305,6 +381,7 @@ public final class Journal implements AutoCloseable {
         upd.setBytes(2, prev);
         upd.executeUpdate();
       }
+      return true;
     }
   }
 
