@@ -120,6 +120,11 @@ public final class RotorServer implements AutoCloseable {
   }
 
   public static void main(String[] args) {
+    if (AuditVerifyCommand.matches(args)) {
+      System.exit(AuditVerifyCommand.run(java.util.Arrays.copyOfRange(args, 2, args.length), System.getenv(), System.out,
+          System.err));
+      return;
+    }
     ServerConfig config;
     try {
       config = ServerConfig.load(args, System.getenv());
