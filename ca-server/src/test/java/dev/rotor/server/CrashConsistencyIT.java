@@ -203,8 +203,11 @@ class CrashConsistencyIT {
       // the issuance that died holds an unresolved pre-record (nothing restarted yet)
       assertThat(count("SELECT count(*) FROM precertificates WHERE abandoned_at IS NULL")).isPositive();
     }
+    long abandonedBefore = count("SELECT count(*) FROM precertificates WHERE abandoned_at IS NOT NULL");
     try (ExternalServer restarted = ExternalServer.start(dir.resolve(point), env, Optional.empty())) {
       assertConsistent(restarted, received);
+      System.out.printf("crash-matrix point=%s received=%d recorded=%d abandoned=%d%n", point, received.size(), recorded,
+          count("SELECT count(*) FROM precertificates WHERE abandoned_at IS NOT NULL") - abandonedBefore);
       if (!point.equals("after-final-commit")) {
         assertThat(count("SELECT count(*) FROM precertificates WHERE abandoned_at IS NOT NULL")).isPositive();
       }

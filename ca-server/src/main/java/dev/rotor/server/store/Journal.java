@@ -75,10 +75,7 @@ public final class Journal implements AutoCloseable {
     Instant now();
   }
 
-  /**
-   * {@code relaxed}: the item may commit with {@code synchronous_commit = off} when every item of
-   * its batch allows it (see {@link #submitRelaxed}).
-   */
+  /** {@code relaxed}: the item commits with {@code synchronous_commit = off} (see {@link #submitRelaxed}). */
   private record Pending<T>(Work<T> work, CompletableFuture<T> future, boolean relaxed) {}
 
   private record Entry(String actor, String action, String target, String details, Instant at) {}
@@ -86,6 +83,8 @@ public final class Journal implements AutoCloseable {
   private final DataSource dataSource;
   private final Clock clock;
   private final BlockingQueue<Pending<?>> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  /** Relaxed items, drained by their own writer: never mixed with durable ones, never waiting behind an fsync. */
+  private final BlockingQueue<Pending<?>> relaxedQueue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final List<Thread> writers = new ArrayList<>();
   private final DistributionSummary batchSizes;
   private final Timer commitTimer;
@@ -108,10 +107,15 @@ public final class Journal implements AutoCloseable {
     // the other already inserts its batch's rows, then queues on the head lock. The lock keeps
     // the chain a single sequence whatever the number of writers (or replicas).
     for (int i = 0; i < WRITERS; i++) {
-      Thread t = Thread.ofPlatform().name("rotor-journal-" + i).daemon(true).unstarted(this::run);
+      Thread t = Thread.ofPlatform().name("rotor-journal-" + i).daemon(true).unstarted(() -> run(queue));
       writers.add(t);
       t.start();
     }
+    // Relaxed items (issuance pre-records) have a writer of their own: their commits do not wait
+    // for the WAL flush, and they should not wait behind a durable batch's either.
+    Thread relaxedWriter = Thread.ofPlatform().name("rotor-journal-relaxed").daemon(true).unstarted(() -> run(relaxedQueue));
+    writers.add(relaxedWriter);
+    relaxedWriter.start();
   }
 
   /** Queues work; the future completes after commit, or fails with a {@link RotorException}. */
@@ -120,8 +124,8 @@ public final class Journal implements AutoCloseable {
   }
 
   /**
-   * Queues work that may commit without waiting for the WAL flush ({@code synchronous_commit =
-   * off}, only when the whole batch is relaxed; a batch with any ordinary item commits durably).
+   * Queues work that commits without waiting for the WAL flush ({@code synchronous_commit =
+   * off}), in batches of relaxed items only, by a writer of their own.
    * The future completes once PostgreSQL has the commit in its WAL buffers: it survives a crash of
    * this process (PostgreSQL keeps it and its WAL writer flushes it within {@code
    * wal_writer_delay}) but not a crash of PostgreSQL's host before that flush. PostgreSQL writes
@@ -142,7 +146,7 @@ public final class Journal implements AutoCloseable {
     CompletableFuture<T> future = new CompletableFuture<>();
     if (!running) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
-    } else if (!queue.offer(new Pending<>(work, future, relaxed))) {
+    } else if (!(relaxed ? relaxedQueue : queue).offer(new Pending<>(work, future, relaxed))) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "too many writes queued"));
     }
     return future;
@@ -178,13 +182,13 @@ public final class Journal implements AutoCloseable {
     return healthy;
   }
 
-  private void run() {
+  private void run(BlockingQueue<Pending<?>> queue) {
     List<Pending<?>> batch = new ArrayList<>(MAX_BATCH);
     while (running || !queue.isEmpty()) {
       try {
         Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
-          if (!healthy) {
+          if (!healthy && queue == this.queue) {
             probe();
           }
           continue;
@@ -396,7 +400,7 @@ public final class Journal implements AutoCloseable {
       }
     }
     Pending<?> p;
-    while ((p = queue.poll()) != null) {
+    while ((p = queue.poll()) != null || (p = relaxedQueue.poll()) != null) {
       p.future().completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
     }
   }
