@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * same transaction extends the hash-chained audit log: it locks the chain head, appends one entry
  * per item, and moves the head, so entries from every replica form one chain.
  *
+ * <p>Relaxed items ({@link #submitRelaxed}: the issuance pre-records) queue separately and are
+ * committed by a third writer with {@code synchronous_commit = off}.
+ *
  * <p>A {@link Work} that rejects its input throws {@link RotorException} <em>before</em> it
  * changes anything; only that item fails. A database error fails the whole batch with
  * {@link ErrorCode#UNAVAILABLE} and nothing in it is committed.
@@ -90,8 +93,9 @@ public final class Journal implements AutoCloseable {
   private final Timer commitTimer;
   private volatile boolean running = true;
   private volatile boolean healthy = true;
-  private volatile long lastProbe;
   private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** When the audit-log probe last ran (System.nanoTime, whose origin is arbitrary: start one interval back). */
+  private volatile long lastProbe = System.nanoTime() - PROBE_INTERVAL_NANOS;
 
   public Journal(DataSource dataSource, Clock clock, MeterRegistry meters) {
     this.dataSource = dataSource;
