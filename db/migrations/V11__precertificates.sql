@@ -4,10 +4,10 @@
 -- commits. The primary key on serial means a serial once drawn is never used again, whatever
 -- happened to its issuance.
 --
--- The final transaction deletes the row (the certificates row then holds the serial and the signed
--- TBS), so this table keeps only issuances in flight and abandoned ones: a row the recovery job
--- found without a certificate after ROTOR_PRECERT_GRACE gets abandoned_at and a
--- certificate.abandoned audit entry. Its signature, if one was made, never left the process: a
+-- The recovery job (every few seconds) deletes rows whose certificate is recorded (the certificates
+-- row then holds the serial and the signed TBS), so this table keeps only recent issuances and
+-- abandoned ones: a row the job finds without a certificate after ROTOR_PRECERT_GRACE gets
+-- abandoned_at and a certificate.abandoned audit entry. Its signature, if one was made, never left the process: a
 -- certificate is sent only after the final commit.
 CREATE TABLE precertificates (
     serial       text        PRIMARY KEY,
@@ -19,5 +19,5 @@ CREATE TABLE precertificates (
     created_at   timestamptz NOT NULL,
     abandoned_at timestamptz
 );
--- No index besides the primary key: every issuance inserts and deletes a row here, and the
--- recovery job scans a table that holds only issuances in flight and abandoned ones.
+-- No index besides the primary key: every issuance inserts a row here, and the recovery job scans
+-- a table that holds only the last few seconds' issuances and the abandoned ones.

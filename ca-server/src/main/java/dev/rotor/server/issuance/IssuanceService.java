@@ -50,9 +50,9 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  *       every use of the key is accounted for;
  *   <li>sign with the issuing CA;
  *   <li>record it durably through the {@link Journal} (group commit, with its audit entry in the
- *       same transaction, deleting the pre-record) — nothing is returned before that commit. A
- *       pre-record left without a certificate (a crash, or the final commit failed) is resolved
- *       by {@link PrecertificateRecovery};
+ *       same transaction) — nothing is returned before that commit. {@link PrecertificateRecovery}
+ *       sweeps pre-records whose certificate is recorded and resolves those left without one (a
+ *       crash, or the final commit failed);
  *   <li>count it.
  * </ol>
  */
@@ -229,7 +229,6 @@ public final class IssuanceService {
         throw new RotorException(ErrorCode.CONFLICT, "request " + request.requestKey().get() + " was already issued");
       }
       store.insert(tx, record);
-      store.deletePrecertificate(tx, serialHex);
       tx.audit(request.requester(), "certificate.issued", serialHex, details);
       return null;
     });

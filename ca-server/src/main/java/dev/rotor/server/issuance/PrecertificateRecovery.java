@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Resolves issuance pre-records that never got their certificate: the process died (or the
- * final commit failed) between recording the serial and TBS and recording the signed
- * certificate. Such a certificate was never returned to anyone — {@link IssuanceService} sends
+ * Sweeps issuance pre-records whose certificate is recorded, and resolves those that never got
+ * their certificate: the process died (or the final commit failed) between recording the serial
+ * and TBS and recording the signed certificate. Such a certificate was never returned to anyone — {@link IssuanceService} sends
  * a certificate only after its final commit — so there is nothing to revoke; the pre-record is
  * marked abandoned, with a {@code certificate.abandoned} audit entry, and stays in
  * {@code precertificates} (its serial can never be drawn again, and the TBS shows what the key
@@ -50,15 +50,21 @@ public final class PrecertificateRecovery implements AutoCloseable {
     this.grace = grace;
   }
 
-  /** Runs a first pass now (in the background) and then every half grace period, at most every 30 s. */
+  /** Runs a first pass now (in the background) and then every half grace period, at most every 10 s. */
   public PrecertificateRecovery start() {
-    long every = Math.max(500, Math.min(grace.toMillis() / 2, 30_000));
+    long every = Math.max(500, Math.min(grace.toMillis() / 2, 10_000));
     scheduler.scheduleWithFixedDelay(this::runQuietly, 0, every, TimeUnit.MILLISECONDS);
     return this;
   }
 
-  /** One pass: abandons every pre-record older than the grace period that has no certificate; returns how many. */
+  /**
+   * One pass: deletes the pre-records whose certificate is recorded (no audit entry: the
+   * certificate's own {@code certificate.issued} entry covers it; its own transaction, so this
+   * works even while audit entries cannot be written), then abandons every pre-record older than
+   * the grace period that has no certificate; returns how many were abandoned.
+   */
   public int run() {
+    store.deleteFinalPrecertificates();
     int total = 0;
     while (true) {
       List<AbandonedPrecertificate> batch = journal.execute(tx -> {
