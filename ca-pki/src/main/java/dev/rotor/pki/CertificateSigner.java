@@ -116,8 +116,12 @@ public final class CertificateSigner {
    *     names, or no names at all with an empty subject
    */
   public byte[] sign(LeafTemplate t) throws PkiException {
-    return sign(t, new CertificateLint.Expectation(t.usages(), null, java.time.Duration.ZERO, t.crlDistributionPoint(),
-        t.ocspUrl(), t.caIssuersUrl()));
+    return sign(t, defaultExpectation(t));
+  }
+
+  private static CertificateLint.Expectation defaultExpectation(LeafTemplate t) {
+    return new CertificateLint.Expectation(t.usages(), null, java.time.Duration.ZERO, t.crlDistributionPoint(),
+        t.ocspUrl(), t.caIssuersUrl());
   }
 
   /**
@@ -128,6 +132,24 @@ public final class CertificateSigner {
    *     nothing is signed)
    */
   public byte[] sign(LeafTemplate t, CertificateLint.Expectation expected) throws PkiException {
+    return signTbs(tbs(t, expected));
+  }
+
+  /** {@link #tbs(LeafTemplate, CertificateLint.Expectation)} with the template's own usages and URLs as the expectation. */
+  public byte[] tbs(LeafTemplate t) throws PkiException {
+    return tbs(t, defaultExpectation(t));
+  }
+
+  /**
+   * The DER TBSCertificate {@link #sign} would sign for {@code t}, with the same checks, and past
+   * the lint gate; for callers that record what they are about to sign before signing it (a
+   * pre-record).
+   *
+   * @throws PkiException {@code BAD_TTL} if notAfter is after the CA's notAfter
+   * @throws CertificateLint.LintFailure when the certificate built breaks a lint rule
+   * @throws IllegalArgumentException as {@link #sign}
+   */
+  public byte[] tbs(LeafTemplate t, CertificateLint.Expectation expected) throws PkiException {
     Serials.checked(t.serial());
     Instant notBefore = t.notBefore().truncatedTo(ChronoUnit.SECONDS);
     Instant notAfter = t.notAfter().truncatedTo(ChronoUnit.SECONDS);
@@ -188,9 +210,18 @@ public final class CertificateSigner {
           Der.tagged(0xA3, Der.sequence(extensions.toArray(new byte[0][]))));
       // The lint gate: nothing is signed that breaks the profile (Boulder's pre-issuance lint).
       lint.check(tbsDer, expected);
+      return tbsDer;
+    } catch (IOException e) {
+      throw new IllegalStateException("encoding the certificate failed", e);
+    }
+  }
+
+  /** Signs a TBSCertificate made by {@link #tbs} and returns the certificate's DER. */
+  public byte[] signTbs(byte[] tbsDer) {
+    try {
       byte[] signature = signer.sign(tbsDer);
       return Der.sequence(tbsDer, signatureAlgorithmDer, Der.bitString(signature));
-    } catch (GeneralSecurityException | IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing the certificate failed", e);
     }
   }

@@ -37,6 +37,7 @@ import dev.rotor.server.issuance.IssuanceService;
 import dev.rotor.server.api.TlsHandshakeTimeout;
 import dev.rotor.server.lint.CheckApi;
 import dev.rotor.server.lint.StoredCertificateChecker;
+import dev.rotor.server.issuance.PrecertificateRecovery;
 import dev.rotor.server.issuance.IssuanceStats;
 import dev.rotor.server.k8s.CertificateRequestController;
 import dev.rotor.server.k8s.CertificateRequestReconciler;
@@ -132,6 +133,11 @@ public final class RotorServer implements AutoCloseable {
   }
 
   public static void main(String[] args) {
+    if (AuditVerifyCommand.matches(args)) {
+      System.exit(AuditVerifyCommand.run(java.util.Arrays.copyOfRange(args, 2, args.length), System.getenv(), System.out,
+          System.err));
+      return;
+    }
     ServerConfig config;
     try {
       config = ServerConfig.load(args, System.getenv());
@@ -239,6 +245,7 @@ public final class RotorServer implements AutoCloseable {
       IssuanceService issuance = new IssuanceService(ca, config.profiles(), policy, serverProfile,
           new NamePolicy(config.trustDomain(), serverDns), journal, certificates, blockedKeys, clock, metrics,
           config.publicHttpUrl());
+      started.add(new PrecertificateRecovery(journal, certificates, clock, config.precertGrace()).start());
       CrlPublisher crl = new CrlPublisher(ca, certificates, clock, config.crlValidity());
       RevocationService revocation = new RevocationService(journal, certificates, blockedKeyStore, blockedKeys, crl, metrics);
       RevocationFeed revocationFeed = new RevocationFeed(certificates, clock, json, Duration.ofSeconds(1));

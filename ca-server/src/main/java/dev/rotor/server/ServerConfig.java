@@ -56,7 +56,8 @@ public record ServerConfig(
     Agents agents,
     Crd crd,
     AcmeSettings acme,
-    Duration uiSessionIdle) {
+    Duration uiSessionIdle,
+    Duration precertGrace) {
 
   /**
    * A PKCS#11 token holding the CA keys (generated there, never extractable).
@@ -136,6 +137,7 @@ public record ServerConfig(
     k.put("ROTOR_CRD_LEASE_NAMESPACE", "namespace of the Lease electing the replica that runs the CertificateRequest controller: rotor-system");
     k.put("ROTOR_CRD_WORKERS", "CertificateRequests reconciled in parallel: 8");
     k.put("ROTOR_UI_SESSION_IDLE", "admin UI sessions end after this long without use (1m to 12h, default 30m)");
+    k.put("ROTOR_PRECERT_GRACE", "an issuance pre-record with no certificate after this long is marked abandoned (1s to 24h, default 5m)");
     k.put("ROTOR_ACME_ENABLED", "serve the ACME directories under /acme/: true");
     k.put("ROTOR_ACME_HTTP01_PORT", "port ACME http-01 validation connects to: 80");
     k.put("ROTOR_ACME_TLSALPN01_PORT", "port ACME tls-alpn-01 validation connects to: 443");
@@ -246,7 +248,15 @@ public record ServerConfig(
             string(v, "crdleasenamespace").orElse("rotor-system"),
             positive(intValue(v, "crdworkers", 8), "ROTOR_CRD_WORKERS")),
         acme(v),
-        uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))));
+        uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))),
+        precertGrace(duration(v, "precertgrace", Duration.ofMinutes(5))));
+  }
+
+  private static Duration precertGrace(Duration d) {
+    if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofHours(24)) > 0) {
+      throw new IllegalArgumentException("ROTOR_PRECERT_GRACE must be between 1s and 24h");
+    }
+    return d;
   }
 
   private static Optional<Pkcs11> pkcs11(Map<String, Object> v) {
@@ -345,7 +355,8 @@ public record ServerConfig(
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, pkcs11, rootTtl,
-        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle);
+        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle,
+        precertGrace);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

@@ -246,6 +246,34 @@ class AgentApiIT {
   }
 
   @Test
+  void aRenewalWhoseResponseWasLostLocksNothingOut() throws Exception {
+    // Issue 10: the agent renews, the server issues and commits, the response never arrives (the
+    // agent keeps its current certificate). The previous certificate must still work, for a
+    // retried renewal and for everything else, and the certificate issued into the void as well.
+    Agent agent = attestJoin("lost-renewal");
+    String spiffeId = "spiffe://rotor.local/agent/k8s/lost-renewal";
+    KeyPair lostKeys = Csrs.ec("secp256r1");
+    Reply lost = server.post(agent.http(), "/agent/v1/renew", Map.of("csr", Csrs.pem(lostKeys)));
+    assertThat(lost.status()).as(lost.body()).isEqualTo(201);
+    assertThat(issuedFor(spiffeId)).isEqualTo(2);
+
+    // the retry with the previous certificate succeeds
+    KeyPair nextKeys = Csrs.ec("secp256r1");
+    Reply retried = server.post(agent.http(), "/agent/v1/renew", Map.of("csr", Csrs.pem(nextKeys)));
+    assertThat(retried.status()).as(retried.body()).isEqualTo(201);
+    assertThat(retried.json().get("spiffeId").asText()).isEqualTo(spiffeId);
+    HttpClient next = server.mtlsClient(nextKeys.getPrivate(), retried.json().get("chain").asText());
+    // the new certificate is in use ...
+    Reply withNext = server.post(next, "/agent/v1/renew", Map.of("csr", Csrs.pem(Csrs.ec("secp256r1"))));
+    assertThat(withNext.status()).as(withNext.body()).isEqualTo(201);
+    // ... and neither the previous nor the lost one is locked out while unexpired and unrevoked
+    assertThat(server.send(agent.http(), "GET", "/agent/v1/revocations?wait=0").status()).isEqualTo(200);
+    HttpClient lostClient = server.mtlsClient(lostKeys.getPrivate(), lost.json().get("chain").asText());
+    assertThat(server.send(lostClient, "GET", "/agent/v1/revocations?wait=0").status()).isEqualTo(200);
+    assertThat(issuedFor(spiffeId)).isEqualTo(4);
+  }
+
+  @Test
   void aCertificateFromAnotherCaFailsTheHandshake() throws Exception {
     try (TestServer other = TestServer.start()) {
       KeyPair keys = Csrs.ec("secp256r1");

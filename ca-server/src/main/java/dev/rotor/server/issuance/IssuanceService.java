@@ -15,6 +15,7 @@ import dev.rotor.pki.Profile;
 import dev.rotor.pki.Serials;
 import dev.rotor.pki.SigningKeyUnavailableException;
 import dev.rotor.pki.SubjectNames;
+import dev.rotor.server.CrashPoint;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.Metrics;
 import dev.rotor.server.RotorException;
@@ -50,9 +51,15 @@ import org.slf4j.LoggerFactory;
  *       {@link #BACKDATE} but not before the issuing CA's notBefore, notAfter = now + TTL capped by
  *       the issuing CA);
  *   <li>lint the TBSCertificate against the profile ({@link CertificateLint}: RFC 5280 and the
- *       CA/B BR points), then sign it with the issuing CA; a lint failure signs nothing;
+ *       CA/B BR points); a lint failure signs nothing;
+ *   <li>pre-record the serial and the TBSCertificate ({@code precertificates}, group-committed
+ *       through the {@link Journal}) before the CA key is used, so no serial is ever reused and
+ *       every use of the key is accounted for;
+ *   <li>sign with the issuing CA (a CA key in an HSM that cannot sign: 503, nothing issued);
  *   <li>record it durably through the {@link Journal} (group commit, with its audit entry in the
- *       same transaction) — nothing is returned before that commit;
+ *       same transaction) — nothing is returned before that commit. {@link PrecertificateRecovery}
+ *       sweeps pre-records whose certificate is recorded and resolves those left without one (a
+ *       crash, or the final commit failed);
  *   <li>count it.
  * </ol>
  */
@@ -215,9 +222,9 @@ public final class IssuanceService {
     BigInteger serial = Serials.random();
     String serialHex = Serials.toHex(serial);
     X500Name subject = subjectFor(names);
-    byte[] der;
+    byte[] tbs;
     try {
-      der = signer.sign(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
+      tbs = signer.tbs(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
           profile.usages(), crlUrl, ocspUrl, caIssuersUrl), lintExpectation(profile));
     } catch (PkiException e) {
       throw PkiErrors.toRotor(e);
@@ -227,9 +234,27 @@ public final class IssuanceService {
     } catch (CertificateLint.LintFailure e) {
       throw lintRefused(request, profile, serialHex, e);
     }
+    // 1. Pre-record: the serial and exactly what is about to be signed, committed before the CA
+    //    key is used (relaxed commit: see Journal.submitRelaxed and docs/architecture.md).
+    journal.executeRelaxed(tx -> {
+      store.insertPrecertificate(tx, serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
+          request.requester(), tbs);
+      return null;
+    });
+    CrashPoint.AFTER_PRERECORD.reached();
+    // 2. Sign.
+    byte[] der;
+    try {
+      der = signer.signTbs(tbs);
+    } catch (SigningKeyUnavailableException e) {
+      // Fail closed: the key's token (HSM) is gone; nothing is issued (the pre-record is abandoned).
+      throw new RotorException(ErrorCode.UNAVAILABLE, "the CA key is unavailable (its PKCS#11 token failed); retry later", e);
+    }
+    CrashPoint.AFTER_SIGN.reached();
     NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
     String details = auditDetails(record, csr, request.auditDetails());
+    // 3. The final record and its audit entry, durably; the certificate leaves only after this.
     journal.execute(tx -> {
       if (request.requestKey().isPresent() && !store.claimRequestKey(tx, request.requestKey().get(), serialHex)) {
         throw new RotorException(ErrorCode.CONFLICT, "request " + request.requestKey().get() + " was already issued");
@@ -238,6 +263,7 @@ public final class IssuanceService {
       tx.audit(request.requester(), "certificate.issued", serialHex, details);
       return null;
     });
+    CrashPoint.AFTER_FINAL_COMMIT.reached();
     String leafPem = Pem.certificate(der);
     return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + chainAbovePem, notBefore, notAfter,
         record.sans(), profile.name());

@@ -2,6 +2,7 @@ package dev.rotor.server.revocation;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.pki.RevocationReason;
+import dev.rotor.server.CrashPoint;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.Metrics;
 import dev.rotor.server.RotorException;
@@ -90,6 +91,7 @@ public final class RevocationService {
       tx.audit(actor, "certificate.revoked", serialHex, json.writeValueAsString(d));
       return r;
     });
+    CrashPoint.AFTER_REVOCATION_COMMIT.reached();
     if (reason == RevocationReason.keyCompromise) {
       blockedKeys.add(BlockedKeys.fingerprintOfCertificate(result.der()));
     }

@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * same transaction extends the hash-chained audit log: it locks the chain head, appends one entry
  * per item, and moves the head, so entries from every replica form one chain.
  *
+ * <p>Relaxed items ({@link #submitRelaxed}: the issuance pre-records) queue separately and are
+ * committed by a third writer with {@code synchronous_commit = off}.
+ *
  * <p>A {@link Work} that rejects its input throws {@link RotorException} <em>before</em> it
  * changes anything; only that item fails. A database error fails the whole batch with
  * {@link ErrorCode#UNAVAILABLE} and nothing in it is committed.
@@ -75,18 +78,24 @@ public final class Journal implements AutoCloseable {
     Instant now();
   }
 
-  private record Pending<T>(Work<T> work, CompletableFuture<T> future) {}
+  /** {@code relaxed}: the item commits with {@code synchronous_commit = off} (see {@link #submitRelaxed}). */
+  private record Pending<T>(Work<T> work, CompletableFuture<T> future, boolean relaxed) {}
 
   private record Entry(String actor, String action, String target, String details, Instant at) {}
 
   private final DataSource dataSource;
   private final Clock clock;
   private final BlockingQueue<Pending<?>> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  /** Relaxed items, drained by their own writer: never mixed with durable ones, never waiting behind an fsync. */
+  private final BlockingQueue<Pending<?>> relaxedQueue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final List<Thread> writers = new ArrayList<>();
   private final DistributionSummary batchSizes;
   private final Timer commitTimer;
   private volatile boolean running = true;
   private volatile boolean healthy = true;
+  private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** When the audit-log probe last ran (System.nanoTime, whose origin is arbitrary: start one interval back). */
+  private volatile long lastProbe = System.nanoTime() - PROBE_INTERVAL_NANOS;
 
   public Journal(DataSource dataSource, Clock clock, MeterRegistry meters) {
     this.dataSource = dataSource;
@@ -102,18 +111,46 @@ public final class Journal implements AutoCloseable {
     // the other already inserts its batch's rows, then queues on the head lock. The lock keeps
     // the chain a single sequence whatever the number of writers (or replicas).
     for (int i = 0; i < WRITERS; i++) {
-      Thread t = Thread.ofPlatform().name("rotor-journal-" + i).daemon(true).unstarted(this::run);
+      Thread t = Thread.ofPlatform().name("rotor-journal-" + i).daemon(true).unstarted(() -> run(queue));
       writers.add(t);
       t.start();
     }
+    // Relaxed items (issuance pre-records) have a writer of their own: their commits do not wait
+    // for the WAL flush, and they should not wait behind a durable batch's either.
+    Thread relaxedWriter = Thread.ofPlatform().name("rotor-journal-relaxed").daemon(true).unstarted(() -> run(relaxedQueue));
+    writers.add(relaxedWriter);
+    relaxedWriter.start();
   }
 
   /** Queues work; the future completes after commit, or fails with a {@link RotorException}. */
   public <T> CompletableFuture<T> submit(Work<T> work) {
+    return submit(work, false);
+  }
+
+  /**
+   * Queues work that commits without waiting for the WAL flush ({@code synchronous_commit =
+   * off}), in batches of relaxed items only, by a writer of their own.
+   * The future completes once PostgreSQL has the commit in its WAL buffers: it survives a crash of
+   * this process (PostgreSQL keeps it and its WAL writer flushes it within {@code
+   * wal_writer_delay}) but not a crash of PostgreSQL's host before that flush. PostgreSQL writes
+   * WAL in order, so any later durable commit (a normal {@link #submit}) makes this one durable
+   * too. Use it only for records whose loss is harmless unless a later durable commit depends on
+   * them — the issuance pre-record (docs/architecture.md, "Crash consistency").
+   */
+  public <T> CompletableFuture<T> submitRelaxed(Work<T> work) {
+    return submit(work, true);
+  }
+
+  /** {@link #submitRelaxed} and wait, as {@link #execute}. */
+  public <T> T executeRelaxed(Work<T> work) {
+    return await(submitRelaxed(work));
+  }
+
+  private <T> CompletableFuture<T> submit(Work<T> work, boolean relaxed) {
     CompletableFuture<T> future = new CompletableFuture<>();
     if (!running) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
-    } else if (!queue.offer(new Pending<>(work, future))) {
+    } else if (!(relaxed ? relaxedQueue : queue).offer(new Pending<>(work, future, relaxed))) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "too many writes queued"));
     }
     return future;
@@ -121,8 +158,12 @@ public final class Journal implements AutoCloseable {
 
   /** Submits and waits for the commit. */
   public <T> T execute(Work<T> work) {
+    return await(submit(work));
+  }
+
+  private static <T> T await(CompletableFuture<T> pending) {
     try {
-      return submit(work).get(30, TimeUnit.SECONDS);
+      return pending.get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof RotorException re) {
         throw re;
@@ -136,17 +177,24 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  /** False after the last batch failed on a database error, until one succeeds again. */
+  /**
+   * False after a batch failed on a database error, until a batch that wrote audit entries
+   * commits or the idle writer's probe finds the audit log writable again (readiness: a server
+   * that cannot write its audit log must not take traffic; issuance fails closed meanwhile).
+   */
   public boolean isHealthy() {
     return healthy;
   }
 
-  private void run() {
+  private void run(BlockingQueue<Pending<?>> queue) {
     List<Pending<?>> batch = new ArrayList<>(MAX_BATCH);
     while (running || !queue.isEmpty()) {
       try {
         Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
+          if (!healthy && queue == this.queue) {
+            probe();
+          }
           continue;
         }
         batch.add(first);
@@ -167,14 +215,47 @@ public final class Journal implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether an audit entry could be written now: an insert into {@code audit_log} (row-level
+   * privileges, triggers and constraints apply) in a transaction that is rolled back. Nothing is
+   * written. Run by an idle writer while unhealthy, so readiness comes back without traffic.
+   */
+  private void probe() {
+    long now = System.nanoTime();
+    if (now - lastProbe < PROBE_INTERVAL_NANOS) {
+      return;
+    }
+    lastProbe = now;
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ins = c.prepareStatement(
+          "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash)"
+              + " VALUES (-1, now(), 'system', 'journal.probe', NULL, '{}', ''::bytea, ''::bytea)")) {
+        ins.executeUpdate();
+      } finally {
+        c.rollback();
+      }
+      healthy = true;
+      log.info("journal probe: the audit log is writable again");
+    } catch (SQLException e) {
+      log.debug("journal probe failed error={}", e.toString());
+    }
+  }
+
   private void process(List<Pending<?>> batch) {
     // Exceptions other than RotorException fail the whole batch: nothing in it is committed.
     long t0 = System.nanoTime();
     Object[] results = new Object[batch.size()];
     RotorException[] rejections = new RotorException[batch.size()];
+    boolean relaxed = batch.stream().allMatch(Pending::relaxed);
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
+        if (relaxed) {
+          try (java.sql.Statement st = c.createStatement()) {
+            st.execute("SET LOCAL synchronous_commit TO off");
+          }
+        }
         TxImpl tx = new TxImpl(c);
         for (int i = 0; i < batch.size(); i++) {
           tx.itemStart();
@@ -185,9 +266,11 @@ public final class Journal implements AutoCloseable {
             tx.discardItemAudit();
           }
         }
-        tx.finish();
+        boolean audited = tx.finish();
         c.commit();
-        healthy = true;
+        if (audited) {
+          healthy = true;
+        }
       } catch (Exception e) {
         try {
           c.rollback();
@@ -266,13 +349,14 @@ public final class Journal implements AutoCloseable {
       return now;
     }
 
-    void finish() throws SQLException {
+    /** Runs the batched statements and appends the audit entries; true if there were entries. */
+    boolean finish() throws SQLException {
       for (PreparedStatement ps : batches.values()) {
         ps.executeBatch();
         ps.close();
       }
       if (entries.isEmpty()) {
-        return;
+        return false;
       }
       long seq;
       byte[] prev;
@@ -305,6 +389,7 @@ public final class Journal implements AutoCloseable {
         upd.setBytes(2, prev);
         upd.executeUpdate();
       }
+      return true;
     }
   }
 
@@ -319,7 +404,7 @@ public final class Journal implements AutoCloseable {
       }
     }
     Pending<?> p;
-    while ((p = queue.poll()) != null) {
+    while ((p = queue.poll()) != null || (p = relaxedQueue.poll()) != null) {
       p.future().completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
     }
   }

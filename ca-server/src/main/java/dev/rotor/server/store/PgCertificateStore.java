@@ -58,6 +58,85 @@ public final class PgCertificateStore {
     ps.addBatch();
   }
 
+  static final String INSERT_PRECERTIFICATE = "INSERT INTO precertificates (serial, issuer_id, profile, channel, requester,"
+      + " tbs, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+  /**
+   * Adds the pre-record of an issuance (serial and the TBSCertificate about to be signed) to the
+   * batch insert of the current journal transaction. The serial is the primary key, so a batch
+   * that would reuse one fails as a whole and nothing of it is signed.
+   */
+  public void insertPrecertificate(Journal.Tx tx, String serial, int issuerId, String profile, String channel,
+      String requester, byte[] tbs) throws SQLException {
+    PreparedStatement ps = tx.batch(INSERT_PRECERTIFICATE);
+    ps.setString(1, serial);
+    ps.setInt(2, issuerId);
+    ps.setString(3, profile);
+    ps.setString(4, channel);
+    ps.setString(5, requester);
+    ps.setBytes(6, tbs);
+    ps.setObject(7, tx.now().atOffset(ZoneOffset.UTC));
+    ps.addBatch();
+  }
+
+  /** A pre-record that never got its certificate: the issuance died between the two commits. */
+  public record AbandonedPrecertificate(String serial, String profile, String channel, String requester, Instant createdAt) {}
+
+  /**
+   * Deletes the pre-records whose certificate is recorded (the certificates row then holds the
+   * serial and the signed TBS), in one statement, outside the issuance path: a per-issuance
+   * delete in the final transaction cost about as much as the pre-record itself. Afterwards
+   * {@code precertificates} holds only issuances in flight, finished since the last sweep, and
+   * abandoned. Returns how many rows went.
+   */
+  public int deleteFinalPrecertificates() {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement(
+             "DELETE FROM precertificates p USING certificates c WHERE c.serial = p.serial AND p.abandoned_at IS NULL")) {
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /**
+   * Resolves pre-records older than {@code cutoff} that have no certificate, inside a journal
+   * transaction: marks them abandoned and returns them, for the caller to audit. Rows younger
+   * than the cutoff may belong to an issuance still in flight, on this or another replica.
+   */
+  public List<AbandonedPrecertificate> abandonPrecertificates(Journal.Tx tx, Instant cutoff, int limit) throws SQLException {
+    List<AbandonedPrecertificate> abandoned = new ArrayList<>();
+    try (PreparedStatement ps = tx.connection().prepareStatement(
+        "UPDATE precertificates p SET abandoned_at = ? WHERE p.serial IN (SELECT q.serial FROM precertificates q"
+            + " WHERE q.abandoned_at IS NULL AND q.created_at < ? AND NOT EXISTS (SELECT 1 FROM certificates c"
+            + " WHERE c.serial = q.serial) ORDER BY q.created_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+            + " RETURNING serial, profile, channel, requester, created_at")) {
+      ps.setObject(1, tx.now().atOffset(ZoneOffset.UTC));
+      ps.setObject(2, cutoff.atOffset(ZoneOffset.UTC));
+      ps.setInt(3, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          abandoned.add(new AbandonedPrecertificate(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getTimestamp(5).toInstant()));
+        }
+      }
+    }
+    return abandoned;
+  }
+
+  /** Pre-records neither final nor abandoned: issuances in flight, or dead and not yet resolved. */
+  public long unresolvedPrecertificates() {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM precertificates p WHERE p.abandoned_at IS NULL"
+             + " AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial = p.serial)");
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
   static String searchText(String serial, String subject, List<String> sans) {
     return (serial + " " + subject + " " + String.join(" ", sans)).toLowerCase(Locale.ROOT);
   }
