@@ -26,6 +26,9 @@ import dev.rotor.server.api.Sessions;
 import dev.rotor.server.api.Router;
 import dev.rotor.server.api.TokenAuthenticator;
 import dev.rotor.server.ca.CaBootstrap;
+import dev.rotor.server.api.CaApi;
+import dev.rotor.server.ca.CaRotation;
+import dev.rotor.server.ca.CaSlots;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.BlockedKeys;
@@ -95,7 +98,7 @@ public final class RotorServer implements AutoCloseable {
   private final ServerConfig config;
   private final Database database;
   private final Journal journal;
-  private final CertificateAuthority ca;
+  private final CaSlots ca;
   private final ServerCertificate serverCertificate;
   private final Server jetty;
   private final Optional<String> generatedAdminToken;
@@ -104,7 +107,7 @@ public final class RotorServer implements AutoCloseable {
   private final List<AutoCloseable> parts;
   private boolean closed;
 
-  private RotorServer(ServerConfig config, Database database, Journal journal, CertificateAuthority ca,
+  private RotorServer(ServerConfig config, Database database, Journal journal, CaSlots ca,
       ServerCertificate serverCertificate, Server jetty, Optional<String> generatedAdminToken,
       Optional<LeaderElection> crdController, List<AutoCloseable> parts) {
     this.crdController = crdController;
@@ -205,7 +208,13 @@ public final class RotorServer implements AutoCloseable {
       started.add(journal);
 
       ServerConfig config = requested.withPorts(requested.httpsPort(), http.getLocalPort());
-      CertificateAuthority ca = new CaBootstrap(config, database.dataSource(), journal, clock).start();
+      CaBootstrap bootstrap = new CaBootstrap(config, database.dataSource(), journal, clock);
+      CertificateAuthority initial = bootstrap.start();
+      // An imported CA is the operator's to rotate; a generated one rotates on its schedule.
+      Optional<CaRotation> rotation = config.importsCa() ? Optional.empty()
+          : Optional.of(new CaRotation(bootstrap, database.dataSource(), journal, clock));
+      CaSlots ca = new CaSlots(bootstrap, initial, rotation, database.dataSource(), config.caRotationPoll());
+      started.add(ca);
 
       PgCertificateStore certificates = new PgCertificateStore(database.dataSource());
       PgTokenStore tokens = new PgTokenStore(database.dataSource());
@@ -227,6 +236,8 @@ public final class RotorServer implements AutoCloseable {
       RevocationFeed revocationFeed = new RevocationFeed(certificates, clock, json, Duration.ofSeconds(1));
       started.add(revocationFeed);
       revocation.onRevoked(revocationFeed::invalidate);
+      revocationFeed.renewAllFrom(() -> ca.current().taintGeneration());
+      ca.onChange(snapshot -> revocationFeed.invalidate());
       OcspService ocsp = new OcspService(ca, certificates, clock, config.crlValidity());
 
       Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
@@ -241,7 +252,7 @@ public final class RotorServer implements AutoCloseable {
         readiness.put("podCache", pods::isSynced);
         ServerConfig.Agents a = config.agents();
         attestor = Optional.of(new KubernetesAttestor(kubernetes, a.namespace(), a.serviceAccount(), a.audience()));
-        started.add(new BundleConfigMap(kubernetes, a.namespace(), ca::bundlePem).start(Duration.ofMinutes(1)));
+        started.add(new BundleConfigMap(kubernetes, a.namespace(), () -> ca.current().bundlePem()).start(Duration.ofMinutes(1)));
       }
       if (config.agents().staticPolicy().isPresent()) {
         policies.add(StaticPolicy.load(config.agents().staticPolicy().get(), config.trustDomain()));
@@ -263,6 +274,7 @@ public final class RotorServer implements AutoCloseable {
 
       ServerCertificate serverCertificate = new ServerCertificate(issuance, ca, config.hostnames(), clock, metrics);
       started.add(serverCertificate);
+      ca.onChange(serverCertificate::caChanged);
       ServerConnector https = new ServerConnector(jetty, new SslConnectionFactory(serverCertificate.start(), "http/1.1"),
           new HttpConnectionFactory(httpsConfig));
       https.setHost(config.bind());
@@ -293,6 +305,9 @@ public final class RotorServer implements AutoCloseable {
       new OverviewApi(auth, new PgOverviewStore(database.dataSource()), stats, agentTargets, issuance, ca, config.publicHttpUrl(), clock)
           .register(httpsRouter);
       new ActivityApi(auth, new PgActivityStore(database.dataSource()), json).register(httpsRouter);
+      if (rotation.isPresent()) {
+        new CaApi(auth, rotation.get(), ca, json).register(httpsRouter);
+      }
       UiAssets ui = new UiAssets();
       if (ui.available()) {
         ui.register(httpsRouter);
@@ -314,6 +329,7 @@ public final class RotorServer implements AutoCloseable {
       jetty.setHandler(new ContextHandlerCollection(onConnector("https", httpsRouter), onConnector("http", httpRouter)));
       jetty.setStopTimeout(5_000);
       jetty.start();
+      ca.start();
       log.info("rotor started https={} http={} trustDomain={} crypto={}", https.getLocalPort(), http.getLocalPort(),
           config.trustDomain(), CryptoProviders.signing().getName());
       return new RotorServer(config, database, journal, ca, serverCertificate, jetty, generatedToken, crdController, started);
@@ -421,7 +437,13 @@ public final class RotorServer implements AutoCloseable {
     return config;
   }
 
+  /** The CA hierarchy in force now. */
   public CertificateAuthority ca() {
+    return ca.current();
+  }
+
+  /** The live CA reference (rotation state, lease). */
+  public CaSlots caSlots() {
     return ca;
   }
 

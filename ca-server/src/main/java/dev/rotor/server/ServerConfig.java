@@ -55,7 +55,8 @@ public record ServerConfig(
     Agents agents,
     Crd crd,
     AcmeSettings acme,
-    Duration uiSessionIdle) {
+    Duration uiSessionIdle,
+    Duration caRotationPoll) {
 
   /** How Kubernetes is used. */
   public enum KubernetesMode { AUTO, ON, OFF }
@@ -104,7 +105,8 @@ public record ServerConfig(
     k.put("ROTOR_CA_KEY", "PEM file: the private key of ROTOR_CA_CERT (encrypted under ROTOR_CA_PASSPHRASE, or plain)");
     k.put("ROTOR_CA_KEY_ALGORITHM", "key algorithm of a generated CA: ec-p256 (default), ec-p384, rsa-3072");
     k.put("ROTOR_ROOT_TTL", "lifetime of a generated root: 3650d");
-    k.put("ROTOR_INTERMEDIATE_TTL", "lifetime of a generated issuing intermediate: 365d");
+    k.put("ROTOR_INTERMEDIATE_TTL", "lifetime of a generated issuing intermediate; the next one is prepared at 1/2 and takes over at 5/6 of it: 30d");
+    k.put("ROTOR_CA_ROTATION_POLL", "how often each replica reads the CA rotation state and the lease holder runs due transitions (100ms to 1m): 5s");
     k.put("ROTOR_SERVER_CERT_TTL", "lifetime of the server's own HTTPS certificate (renewed at 2/3): 24h");
     k.put("ROTOR_CRL_VALIDITY", "CRL nextUpdate - thisUpdate (at most 1h): 1h");
     k.put("ROTOR_CRYPTO_PROVIDER", "bc = pure-Java BouncyCastle instead of the native AWS-LC provider (read by ca-pki at class load)");
@@ -210,7 +212,7 @@ public record ServerConfig(
         string(v, "cakey").map(Path::of),
         KeyAlgorithm.parse(string(v, "cakeyalgorithm").orElse("ec-p256")),
         duration(v, "rootttl", Duration.ofDays(3650)),
-        duration(v, "intermediatettl", Duration.ofDays(365)),
+        duration(v, "intermediatettl", Duration.ofDays(30)),
         duration(v, "servercertttl", Duration.ofHours(24)),
         crlValidity,
         string(v, "publichttpurl").map(ServerConfig::stripSlash),
@@ -226,7 +228,8 @@ public record ServerConfig(
             string(v, "crdleasenamespace").orElse("rotor-system"),
             positive(intValue(v, "crdworkers", 8), "ROTOR_CRD_WORKERS")),
         acme(v),
-        uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))));
+        uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))),
+        caRotationPoll(duration(v, "carotationpoll", Duration.ofSeconds(5))));
   }
 
   private static AcmeSettings acme(Map<String, Object> v) {
@@ -258,6 +261,13 @@ public record ServerConfig(
     }
   }
 
+  private static Duration caRotationPoll(Duration d) {
+    if (d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException("ROTOR_CA_ROTATION_POLL must be between 100ms and 1m");
+    }
+    return d;
+  }
+
   private static Duration uiSessionIdle(Duration d) {
     if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofHours(12)) > 0) {
       throw new IllegalArgumentException("ROTOR_UI_SESSION_IDLE must be between 1m and 12h");
@@ -285,7 +295,8 @@ public record ServerConfig(
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, rootTtl,
-        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle);
+        intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle,
+        caRotationPoll);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

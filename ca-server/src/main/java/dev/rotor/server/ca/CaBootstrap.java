@@ -95,34 +95,167 @@ public final class CaBootstrap {
     Optional<CaRow> intermediate = active("intermediate");
     Optional<CaRow> root = active("root");
     if (intermediate.isPresent() && root.isPresent()) {
-      char[] passphrase = existingPassphrase();
-      CaRow row = intermediate.get();
-      if (row.encryptedKey() == null) {
+      if (intermediate.get().encryptedKey() == null) {
         throw new IllegalStateException("the active issuing CA was imported from PEM files; set ROTOR_CA_CERT and ROTOR_CA_KEY again");
       }
-      PrivateKey key;
+      CertificateAuthority ca = load();
+      log.info("ca loaded issuer=\"{}\" notAfter={} generation={}", ca.issuingCertificate().getSubjectX500Principal().getName(),
+          ca.notAfter(), ca.generation());
+      return ca;
+    }
+    create();
+    return load();
+  }
+
+  /** One stored CA row, for {@link #load()} and {@link CaRotation}. */
+  record StoredCa(int id, String kind, CaState state, X509Certificate certificate, String encryptedKey, KeyAlgorithm algorithm,
+      Integer parentId, X509Certificate cross) {
+
+    RotationSchedule.Validity validity() {
+      return new RotationSchedule.Validity(certificate.getNotBefore().toInstant(), certificate.getNotAfter().toInstant());
+    }
+  }
+
+  /** Every CA row still in the bundle (state other than removed), oldest first. */
+  List<StoredCa> stored(Connection c) throws SQLException {
+    List<StoredCa> rows = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT id, kind, state, certificate_der, encrypted_key, key_algorithm, parent_id, cross_der"
+            + " FROM certificate_authorities WHERE state <> 'removed' ORDER BY id")) {
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          byte[] cross = rs.getBytes(8);
+          rows.add(new StoredCa(rs.getInt(1), rs.getString(2), CaState.of(rs.getString(3)), Pem.parseCertificate(rs.getBytes(4)),
+              rs.getString(5), KeyAlgorithm.valueOf(rs.getString(6)), (Integer) rs.getObject(7),
+              cross == null ? null : Pem.parseCertificate(cross)));
+        }
+      } catch (PkiException e) {
+        throw new IllegalStateException("stored CA certificate does not parse: " + e.getMessage());
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Reads the CA rows in force and builds the snapshot: the active intermediate signs; the bundle
+   * holds the roots and every intermediate not removed. Keys are decrypted once per row and kept.
+   */
+  public CertificateAuthority load() throws IOException, SQLException {
+    List<StoredCa> rows;
+    long generation;
+    long taintGeneration;
+    try (Connection c = dataSource.getConnection()) {
+      rows = stored(c);
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT generation, taint_generation FROM ca_rotation WHERE id = 1")) {
+        rs.next();
+        generation = rs.getLong(1);
+        taintGeneration = rs.getLong(2);
+      }
+    }
+    List<X509Certificate> roots = new ArrayList<>();
+    List<X509Certificate> intermediates = new ArrayList<>();
+    Map<Integer, CertificateAuthority.Issuer> issuers = new LinkedHashMap<>();
+    CertificateAuthority.Issuer active = null;
+    Map<Integer, StoredCa> byId = new LinkedHashMap<>();
+    rows.forEach(r -> byId.put(r.id(), r));
+    for (StoredCa r : rows) {
+      if (r.kind().equals("root")) {
+        if (r.state() == CaState.ACTIVE) {
+          roots.add(0, r.certificate());
+        } else {
+          roots.add(r.certificate());
+        }
+        continue;
+      }
+      if (r.encryptedKey() == null) {
+        continue; // an imported CA that was replaced: its key is in the operator's file, not here
+      }
+      List<X509Certificate> chain = new ArrayList<>();
+      chain.add(r.certificate());
+      StoredCa parent = r.parentId() == null ? null : byId.get(r.parentId());
+      if (parent != null && parent.cross() != null) {
+        chain.add(parent.cross()); // a path to the previous root for clients that have only that one
+      }
+      CertificateAuthority.Issuer issuer = new CertificateAuthority.Issuer(r.id(), r.state(), signingCa(r), chain);
+      issuers.put(r.id(), issuer);
+      if (r.state() == CaState.ACTIVE) {
+        active = issuer;
+        intermediates.add(0, r.certificate());
+      } else {
+        intermediates.add(r.certificate());
+      }
+    }
+    if (active == null) {
+      throw new IllegalStateException("no active issuing CA in certificate_authorities");
+    }
+    List<X509Certificate> bundle = new ArrayList<>(roots);
+    bundle.addAll(intermediates);
+    return new CertificateAuthority(active.id(), active.ca(), active.chainAbove(), bundle, issuers, generation, taintGeneration);
+  }
+
+  private final Map<Integer, PrivateKey> keys = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The row's certificate and its decrypted key (decrypted once). */
+  SigningCa signingCa(StoredCa r) throws IOException {
+    PrivateKey key = keys.get(r.id());
+    if (key == null) {
+      char[] passphrase = existingPassphrase();
       try {
-        key = PrivateKeys.decrypt(row.encryptedKey(), passphrase);
+        key = PrivateKeys.decrypt(r.encryptedKey(), passphrase);
       } catch (PkiException e) {
         throw new IllegalStateException("cannot decrypt the CA key: " + e.getMessage()
             + " (check ROTOR_CA_PASSPHRASE or " + config.dataDir().resolve(PASSPHRASE_FILE) + ")");
       } finally {
         Arrays.fill(passphrase, '\0');
       }
-      log.info("ca loaded issuer=\"{}\" notAfter={}", row.certificate().getSubjectX500Principal().getName(), row.certificate().getNotAfter().toInstant());
-      return new CertificateAuthority(row.id(), new SigningCa(row.certificate(), key, row.algorithm()),
-          List.of(row.certificate()), List.of(root.get().certificate()));
+      keys.put(r.id(), key);
     }
-    return create();
+    return new SigningCa(r.certificate(), key, r.algorithm());
   }
 
-  private CertificateAuthority create() throws IOException {
+  /** A freshly generated CA certificate with its key, encrypted for storage. */
+  record NewCa(X509Certificate certificate, PrivateKey key, String encryptedKey, KeyAlgorithm algorithm) {}
+
+  /**
+   * A new issuing intermediate under {@code root}: valid from now (one minute back for clock skew
+   * between replicas) for the configured lifetime, capped at the root's notAfter.
+   */
+  NewCa newIntermediate(SigningCa root) throws IOException {
+    char[] passphrase = existingPassphrase();
+    try {
+      KeyAlgorithm alg = config.caKeyAlgorithm();
+      Instant now = clock.instant();
+      KeyPair keys = alg.generate();
+      X509Certificate cert = new CaBuilder(CryptoProviders.signing()).intermediate(keys, alg,
+          new X500Name("CN=Rotor Issuing CA " + Serials.toHex(Serials.random()).substring(0, 8) + ",OU=" + config.trustDomain() + ",O=Rotor"),
+          root, now.minus(backdate()), now.plus(config.intermediateTtl()),
+          new NameConstraintsSpec(config.trustDomain(), permittedDnsForConstraints()));
+      return new NewCa(cert, keys.getPrivate(), PrivateKeys.encrypt(keys.getPrivate(), passphrase), alg);
+    } catch (PkiException e) {
+      throw new IllegalStateException("cannot create an issuing CA: " + e.getMessage(), e);
+    } finally {
+      Arrays.fill(passphrase, '\0');
+    }
+  }
+
+  /** Clock-skew allowance of new CA certificates: a minute, but at most a tenth of the lifetime (tests use minutes). */
+  private Duration backdate() {
+    Duration tenth = config.intermediateTtl().dividedBy(10);
+    return tenth.compareTo(Duration.ofMinutes(1)) < 0 ? tenth : Duration.ofMinutes(1);
+  }
+
+  /** Remembers the key of a row this replica just created, so {@link #load()} need not decrypt it. */
+  void remember(int id, PrivateKey key) {
+    keys.put(id, key);
+  }
+
+  private void create() throws IOException {
     char[] passphrase = newOrExistingPassphrase();
     try {
       KeyAlgorithm alg = config.caKeyAlgorithm();
       CaBuilder builder = new CaBuilder(CryptoProviders.signing());
       Instant now = clock.instant();
-      Instant notBefore = now.minus(Duration.ofMinutes(1));
+      Instant notBefore = now.minus(backdate());
       KeyPair rootKeys = alg.generate();
       X509Certificate root = builder.root(rootKeys, alg,
           new X500Name("CN=Rotor Root CA,OU=" + config.trustDomain() + ",O=Rotor"),
@@ -136,13 +269,15 @@ public final class CaBootstrap {
           new NameConstraintsSpec(config.trustDomain(), permittedDnsForConstraints()));
       String rootKeyPem = PrivateKeys.encrypt(rootKeys.getPrivate(), passphrase);
       String issuingKeyPem = PrivateKeys.encrypt(issuingKeys.getPrivate(), passphrase);
-      int issuingId = journal.execute(tx -> {
-        insertCa(tx, "root", root, rootKeyPem, alg);
-        return insertCa(tx, "intermediate", issuing, issuingKeyPem, alg);
+      journal.execute(tx -> {
+        int rootId = insertCa(tx, "root", root, rootKeyPem, alg, CaState.ACTIVE, null);
+        remember(rootId, rootKeys.getPrivate());
+        remember(insertCa(tx, "intermediate", issuing, issuingKeyPem, alg, CaState.ACTIVE, rootId), issuingKeys.getPrivate());
+        CaRotation.bumpGeneration(tx, false);
+        return null;
       });
       log.info("ca created root=\"{}\" issuer=\"{}\" algorithm={} issuerNotAfter={}",
           root.getSubjectX500Principal().getName(), issuing.getSubjectX500Principal().getName(), alg, issuingNotAfter);
-      return new CertificateAuthority(issuingId, new SigningCa(issuing, issuingKeys.getPrivate(), alg), List.of(issuing), List.of(root));
     } catch (PkiException e) {
       throw new IllegalStateException("cannot create the CA: " + e.getMessage(), e);
     } finally {
@@ -204,25 +339,31 @@ public final class CaBootstrap {
       id = current.get().id();
     } else {
       id = journal.execute(tx -> {
-        try (PreparedStatement off = tx.connection().prepareStatement("UPDATE certificate_authorities SET active = false WHERE active")) {
+        try (PreparedStatement off = tx.connection().prepareStatement(
+            "UPDATE certificate_authorities SET active = false, state = 'removed', removed_at = now() WHERE state <> 'removed'")) {
           off.executeUpdate();
         }
+        Integer rootId = null;
         if (top != issuing) {
-          insertCa(tx, "root", top, null, KeyAlgorithm.of(top.getPublicKey()));
+          rootId = insertCa(tx, "root", top, null, KeyAlgorithm.of(top.getPublicKey()), CaState.ACTIVE, null);
         }
-        return insertCa(tx, "intermediate", issuing, null, alg);
+        int imported = insertCa(tx, "intermediate", issuing, null, alg, CaState.ACTIVE, rootId);
+        CaRotation.bumpGeneration(tx, false);
+        return imported;
       });
       log.info("ca imported issuer=\"{}\" notAfter={}", issuing.getSubjectX500Principal().getName(), issuing.getNotAfter().toInstant());
     }
     return new CertificateAuthority(id, new SigningCa(issuing, key, alg), List.copyOf(above), List.of(top));
   }
 
-  private int insertCa(Journal.Tx tx, String kind, X509Certificate cert, String encryptedKey, KeyAlgorithm alg)
+  /** Inserts a CA row in {@code state} with its audit entry ({@code ca.created}, or {@code ca.imported} without a key). */
+  int insertCa(Journal.Tx tx, String kind, X509Certificate cert, String encryptedKey, KeyAlgorithm alg, CaState state, Integer parentId)
       throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
     int id;
     try (PreparedStatement ps = tx.connection().prepareStatement(
-        "INSERT INTO certificate_authorities (kind, subject, serial, certificate_der, encrypted_key, key_algorithm, not_before, not_after, active)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, true) RETURNING id")) {
+        "INSERT INTO certificate_authorities (kind, subject, serial, certificate_der, encrypted_key, key_algorithm, not_before, not_after,"
+            + " active, state, parent_id, activated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END) RETURNING id")) {
       ps.setString(1, kind);
       ps.setString(2, cert.getSubjectX500Principal().getName());
       ps.setString(3, Serials.toHex(cert.getSerialNumber()));
@@ -231,6 +372,14 @@ public final class CaBootstrap {
       ps.setString(6, alg.name());
       ps.setTimestamp(7, Timestamp.from(cert.getNotBefore().toInstant()));
       ps.setTimestamp(8, Timestamp.from(cert.getNotAfter().toInstant()));
+      ps.setBoolean(9, state == CaState.ACTIVE);
+      ps.setString(10, state.wire());
+      if (parentId == null) {
+        ps.setNull(11, java.sql.Types.INTEGER);
+      } else {
+        ps.setInt(11, parentId);
+      }
+      ps.setBoolean(12, state == CaState.ACTIVE);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         id = rs.getInt(1);
@@ -243,6 +392,7 @@ public final class CaBootstrap {
     details.put("algorithm", alg.name());
     details.put("notAfter", cert.getNotAfter().toInstant().toString());
     details.put("keyStorage", encryptedKey == null ? "external-file" : "database-encrypted");
+    details.put("state", state.wire());
     tx.audit("system", encryptedKey == null && kind.equals("intermediate") ? "ca.imported" : "ca.created",
         Serials.toHex(cert.getSerialNumber()), json.writeValueAsString(details));
     return id;
@@ -265,7 +415,7 @@ public final class CaBootstrap {
     }
   }
 
-  private char[] existingPassphrase() throws IOException {
+  char[] existingPassphrase() throws IOException {
     if (config.caPassphrase().isPresent()) {
       return config.caPassphrase().get().toCharArray();
     }

@@ -16,6 +16,7 @@ import dev.rotor.pki.SubjectNames;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.Metrics;
 import dev.rotor.server.RotorException;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.store.Journal;
 import dev.rotor.server.store.NewCertificate;
@@ -55,22 +56,23 @@ public final class IssuanceService {
   /** Clock-skew allowance: notBefore = now − 30 s. */
   public static final Duration BACKDATE = Duration.ofSeconds(30);
 
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final Map<String, Profile> profiles;
   private final Profile serverProfile;
   private final NamePolicy policy;
   private final NamePolicy serverPolicy;
   private final CsrChecker csrChecker = new CsrChecker(CryptoProviders.signing());
-  private final CertificateSigner signer;
+  /** One signer per issuing CA (it encodes the CA's fixed extensions once). */
+  private final Map<Integer, Signing> signers = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Signing(CertificateSigner signer, URI crl, URI caIssuers) {}
   private final Journal journal;
   private final PgCertificateStore store;
   private final BlockedKeys blockedKeys;
   private final Clock clock;
   private final Metrics metrics;
-  private final URI crlUrl;
+  private final String publicHttpUrl;
   private final URI ocspUrl;
-  private final URI caIssuersUrl;
-  private final String chainAbovePem;
   private final ObjectMapper json = new ObjectMapper();
 
   private volatile IssuanceStats stats;
@@ -80,7 +82,7 @@ public final class IssuanceService {
    * @param serverPolicy the name policy for that profile (the permitted suffixes plus the server's host names)
    * @param publicHttpUrl base URL of the plain-HTTP port, for the CRL DP and AIA extensions
    */
-  public IssuanceService(CertificateAuthority ca, Map<String, Profile> profiles, NamePolicy policy, Profile serverProfile,
+  public IssuanceService(ActiveCa ca, Map<String, Profile> profiles, NamePolicy policy, Profile serverProfile,
       NamePolicy serverPolicy, Journal journal, PgCertificateStore store, BlockedKeys blockedKeys, Clock clock, Metrics metrics,
       String publicHttpUrl) {
     this.ca = ca;
@@ -88,16 +90,13 @@ public final class IssuanceService {
     this.policy = policy;
     this.serverProfile = serverProfile;
     this.serverPolicy = serverPolicy;
-    this.signer = new CertificateSigner(ca.issuing(), CryptoProviders.signing());
     this.journal = journal;
     this.store = store;
     this.blockedKeys = blockedKeys;
     this.clock = clock;
     this.metrics = metrics;
-    this.crlUrl = URI.create(publicHttpUrl + "/crl");
+    this.publicHttpUrl = publicHttpUrl;
     this.ocspUrl = URI.create(publicHttpUrl + "/ocsp");
-    this.caIssuersUrl = URI.create(publicHttpUrl + "/ca/issuer.crt");
-    this.chainAbovePem = ca.chainAbovePem();
   }
 
   /** Counts issuances and keeps recent refusals for the admin UI's overview. */
@@ -184,7 +183,9 @@ public final class IssuanceService {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Instant notBefore = now.minus(BACKDATE);
     Instant notAfter = now.plus(ttl);
-    Instant caNotAfter = ca.notAfter();
+    // The CA in force now (it changes when the CA rotates); notAfter is capped by it.
+    CertificateAuthority active = ca.current();
+    Instant caNotAfter = active.notAfter();
     if (notAfter.isAfter(caNotAfter)) {
       // Never issue past the issuer (RFC 5280 path validation would fail); cap, unless too little is left.
       notAfter = caNotAfter;
@@ -198,12 +199,16 @@ public final class IssuanceService {
     X500Name subject = subjectFor(names);
     byte[] der;
     try {
-      der = signer.sign(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
-          profile.usages(), crlUrl, ocspUrl, caIssuersUrl));
+      // Each CA has its own CRL (RFC 5280 §5: a CRL covers one issuer) and its own certificate URL.
+      Signing signing = signers.computeIfAbsent(active.issuerId(),
+          id -> new Signing(new CertificateSigner(active.issuing(), CryptoProviders.signing()),
+              URI.create(publicHttpUrl + "/crl/" + id), URI.create(publicHttpUrl + "/ca/issuers/" + id + ".crt")));
+      der = signing.signer().sign(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
+          profile.usages(), signing.crl(), ocspUrl, signing.caIssuers()));
     } catch (PkiException e) {
       throw PkiErrors.toRotor(e);
     }
-    NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
+    NewCertificate record = new NewCertificate(serialHex, active.issuerId(), profile.name(), request.channel().wire(),
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
     String details = auditDetails(record, csr, request.auditDetails());
     journal.execute(tx -> {
@@ -215,7 +220,7 @@ public final class IssuanceService {
       return null;
     });
     String leafPem = Pem.certificate(der);
-    return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + chainAbovePem, notBefore, notAfter,
+    return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + active.chainAbovePem(), notBefore, notAfter,
         record.sans(), profile.name());
   }
 

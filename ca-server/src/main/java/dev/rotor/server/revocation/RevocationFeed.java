@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * and every {@code pollInterval} otherwise (revocations by other replicas). Followers that already
  * have the current version wait (long poll) until it changes or their wait ends; waiting holds no
  * thread.
+ *
+ * <p>The answer also carries {@code renewAll}, the CA's taint generation: when it moves (the active
+ * intermediate was declared compromised, {@code POST /api/v1/ca/taint}), every agent refreshes its
+ * trust bundle and renews all its identities at once. It is part of the version, so long polls
+ * end when it moves.
  */
 public final class RevocationFeed implements AutoCloseable {
 
@@ -68,6 +73,7 @@ public final class RevocationFeed implements AutoCloseable {
       Thread.ofPlatform().name("rotor-revocation-feed").daemon(true).factory());
   private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
   private volatile Snapshot current;
+  private volatile java.util.function.LongSupplier renewAll = () -> 0;
 
   public RevocationFeed(PgCertificateStore store, Clock clock, ObjectMapper json, Duration pollInterval) {
     this.store = store;
@@ -75,6 +81,12 @@ public final class RevocationFeed implements AutoCloseable {
     this.json = json;
     this.current = build(List.of());
     scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Where {@code renewAll} comes from (the CA's taint generation). */
+  public void renewAllFrom(java.util.function.LongSupplier taintGeneration) {
+    this.renewAll = taintGeneration;
+    invalidate();
   }
 
   /** A revocation committed here: publish it now rather than at the next poll. */
@@ -132,12 +144,15 @@ public final class RevocationFeed implements AutoCloseable {
   private Snapshot build(List<PgCertificateStore.RevokedCertificate> revoked) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
+      long renew = renewAll.getAsLong();
+      d.update(ByteBuffer.allocate(8).putLong(renew).array());
       for (PgCertificateStore.RevokedCertificate r : revoked) {
         d.update(ByteBuffer.allocate(8).putLong(r.seq()).array());
       }
       String version = HexFormat.of().formatHex(d.digest(), 0, 12);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("version", version);
+      out.put("renewAll", renew);
       out.put("revoked", revoked.stream().map(r -> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", r.serial());
