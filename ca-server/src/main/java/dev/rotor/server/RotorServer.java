@@ -236,7 +236,7 @@ public final class RotorServer implements AutoCloseable {
       RevocationFeed revocationFeed = new RevocationFeed(certificates, clock, json, Duration.ofSeconds(1));
       started.add(revocationFeed);
       revocation.onRevoked(revocationFeed::invalidate);
-      revocationFeed.renewAllFrom(() -> ca.current().taintGeneration());
+      revocationFeed.taintedIssuersFrom(() -> ca.current().taintedKeyIds());
       ca.onChange(snapshot -> revocationFeed.invalidate());
       OcspService ocsp = new OcspService(ca, certificates, clock, config.crlValidity());
 

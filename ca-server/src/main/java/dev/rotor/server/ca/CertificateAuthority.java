@@ -72,6 +72,15 @@ public record CertificateAuthority(int issuerId, SigningCa issuing, List<X509Cer
     return i == null || i.state() == CaState.TAINTED;
   }
 
+  /** The subject key identifiers (lower-case hex) of the tainted intermediates still in the bundle. */
+  public List<String> taintedKeyIds() {
+    return issuers.values().stream()
+        .filter(i -> i.state() == CaState.TAINTED)
+        .map(i -> java.util.HexFormat.of().formatHex(i.ca().subjectKeyIdentifier()))
+        .sorted()
+        .toList();
+  }
+
   /** PEM of the chain above a leaf of intermediate {@code id}; empty once it has left the bundle. */
   public String chainAbovePem(int id) {
     return issuer(id).map(Issuer::chainAbovePem).orElse("");

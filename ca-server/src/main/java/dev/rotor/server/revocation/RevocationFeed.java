@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * have the current version wait (long poll) until it changes or their wait ends; waiting holds no
  * thread.
  *
- * <p>The answer also carries {@code renewAll}, the CA's taint generation: when it moves (the active
- * intermediate was declared compromised, {@code POST /api/v1/ca/taint}), every agent refreshes its
- * trust bundle and renews all its identities at once. It is part of the version, so long polls
- * end when it moves.
+ * <p>The answer also carries {@code taintedIssuers}: the key identifiers (lower-case hex) of the
+ * intermediates declared compromised ({@code POST /api/v1/ca/taint}) and still in the bundle.
+ * Agents refresh their trust bundle and replace, at once, every certificate those CAs signed. The
+ * list is part of the version, so long polls end when it changes.
  */
 public final class RevocationFeed implements AutoCloseable {
 
@@ -73,7 +73,7 @@ public final class RevocationFeed implements AutoCloseable {
       Thread.ofPlatform().name("rotor-revocation-feed").daemon(true).factory());
   private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
   private volatile Snapshot current;
-  private volatile java.util.function.LongSupplier renewAll = () -> 0;
+  private volatile java.util.function.Supplier<List<String>> tainted = List::of;
 
   public RevocationFeed(PgCertificateStore store, Clock clock, ObjectMapper json, Duration pollInterval) {
     this.store = store;
@@ -83,9 +83,9 @@ public final class RevocationFeed implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Where {@code renewAll} comes from (the CA's taint generation). */
-  public void renewAllFrom(java.util.function.LongSupplier taintGeneration) {
-    this.renewAll = taintGeneration;
+  /** Where {@code taintedIssuers} comes from (the CA snapshot). */
+  public void taintedIssuersFrom(java.util.function.Supplier<List<String>> keyIds) {
+    this.tainted = keyIds;
     invalidate();
   }
 
@@ -144,15 +144,18 @@ public final class RevocationFeed implements AutoCloseable {
   private Snapshot build(List<PgCertificateStore.RevokedCertificate> revoked) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
-      long renew = renewAll.getAsLong();
-      d.update(ByteBuffer.allocate(8).putLong(renew).array());
+      List<String> taintedIds = tainted.get();
+      for (String id : taintedIds) {
+        d.update(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        d.update((byte) ',');
+      }
       for (PgCertificateStore.RevokedCertificate r : revoked) {
         d.update(ByteBuffer.allocate(8).putLong(r.seq()).array());
       }
       String version = HexFormat.of().formatHex(d.digest(), 0, 12);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("version", version);
-      out.put("renewAll", renew);
+      out.put("taintedIssuers", taintedIds);
       out.put("revoked", revoked.stream().map(r -> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", r.serial());
