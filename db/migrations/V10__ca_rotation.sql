@@ -20,6 +20,8 @@ ALTER TABLE certificate_authorities
     ADD COLUMN removed_at   timestamptz;
 
 UPDATE certificate_authorities SET state = 'active', activated_at = created_at WHERE active;
+UPDATE certificate_authorities i SET parent_id = (SELECT r.id FROM certificate_authorities r WHERE r.kind = 'root' AND r.active)
+    WHERE i.kind = 'intermediate' AND i.active;
 
 -- The active flag and the state must agree; the existing unique index keeps one active per kind.
 ALTER TABLE certificate_authorities

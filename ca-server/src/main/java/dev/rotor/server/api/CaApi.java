@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * CA rotation endpoints (admin): {@code GET /api/v1/ca/slots} (what is in service),
  * {@code POST /api/v1/ca/taint} (the active intermediate is compromised: replace it now) and
- * {@code POST /api/v1/ca/revoke-intermediate} (remove a tainted intermediate from the bundle).
+ * {@code POST /api/v1/ca/revoke-intermediate} (remove a tainted intermediate from the bundle) and
+ * {@code POST /api/v1/ca/rotate-root} (a new root, cross-signed by the current one).
  * Thin: the transitions live in {@link CaRotation}.
  */
 public final class CaApi {
@@ -39,7 +40,8 @@ public final class CaApi {
   public void register(Router router) {
     router.route("GET", "/api/v1/ca/slots", this::slots)
         .route("POST", "/api/v1/ca/taint", this::taint)
-        .route("POST", "/api/v1/ca/revoke-intermediate", this::revokeIntermediate);
+        .route("POST", "/api/v1/ca/revoke-intermediate", this::revokeIntermediate)
+        .route("POST", "/api/v1/ca/rotate-root", this::rotateRoot);
   }
 
   private void slots(Exchange ex) throws Exception {
@@ -51,6 +53,15 @@ public final class CaApi {
     Principal p = auth.require(ex, Role.ADMIN);
     CaRotation.Outcome o = rotation.taint(p.name());
     slots.refresh(); // this replica signs with the new CA before answering
+    Map<String, Object> out = new LinkedHashMap<>(o.details());
+    out.putAll(describe(slots.current()));
+    ex.json(200, out);
+  }
+
+  private void rotateRoot(Exchange ex) throws Exception {
+    Principal p = auth.require(ex, Role.ADMIN);
+    CaRotation.Outcome o = rotation.rotateRoot(p.name());
+    slots.refresh();
     Map<String, Object> out = new LinkedHashMap<>(o.details());
     out.putAll(describe(slots.current()));
     ex.json(200, out);
@@ -90,6 +101,9 @@ public final class CaApi {
     out.put("generation", ca.generation());
     out.put("taintGeneration", ca.taintGeneration());
     out.put("intermediates", issuers);
+    out.put("roots", ca.bundle().stream().filter(c -> c.getSubjectX500Principal().equals(c.getIssuerX500Principal()))
+        .map(c -> Map.of("subject", c.getSubjectX500Principal().getName(), "serial", c.getSerialNumber().toString(16),
+            "notAfter", c.getNotAfter().toInstant().toString())).toList());
     return out;
   }
 }

@@ -173,8 +173,9 @@ public final class CaBootstrap {
       List<X509Certificate> chain = new ArrayList<>();
       chain.add(r.certificate());
       StoredCa parent = r.parentId() == null ? null : byId.get(r.parentId());
-      if (parent != null && parent.cross() != null) {
-        chain.add(parent.cross()); // a path to the previous root for clients that have only that one
+      if (parent != null && parent.cross() != null && rows.stream().anyMatch(
+          x -> x.kind().equals("root") && x.certificate().getSubjectX500Principal().equals(parent.cross().getIssuerX500Principal()))) {
+        chain.add(parent.cross()); // a path to the previous root, for clients that trust only that one
       }
       CertificateAuthority.Issuer issuer = new CertificateAuthority.Issuer(r.id(), r.state(), signingCa(r), chain);
       issuers.put(r.id(), issuer);
@@ -233,6 +234,28 @@ public final class CaBootstrap {
       return new NewCa(cert, keys.getPrivate(), PrivateKeys.encrypt(keys.getPrivate(), passphrase), alg);
     } catch (PkiException e) {
       throw new IllegalStateException("cannot create an issuing CA: " + e.getMessage(), e);
+    } finally {
+      Arrays.fill(passphrase, '\0');
+    }
+  }
+
+  /** A new root with a cross-certificate from {@code oldRoot}, for a root rollover. */
+  record NewRoot(NewCa root, X509Certificate cross) {}
+
+  NewRoot newRoot(SigningCa oldRoot) throws IOException {
+    char[] passphrase = existingPassphrase();
+    try {
+      KeyAlgorithm alg = config.caKeyAlgorithm();
+      Instant now = clock.instant();
+      KeyPair keys = alg.generate();
+      CaBuilder builder = new CaBuilder(CryptoProviders.signing());
+      X509Certificate root = builder.root(keys, alg,
+          new X500Name("CN=Rotor Root CA " + Serials.toHex(Serials.random()).substring(0, 8) + ",OU=" + config.trustDomain() + ",O=Rotor"),
+          now.minus(backdate()), now.plus(config.rootTtl()));
+      X509Certificate cross = builder.crossCertificate(root, oldRoot, now.minus(backdate()), now.plus(config.rootTtl()));
+      return new NewRoot(new NewCa(root, keys.getPrivate(), PrivateKeys.encrypt(keys.getPrivate(), passphrase), alg), cross);
+    } catch (PkiException e) {
+      throw new IllegalStateException("cannot create a root: " + e.getMessage(), e);
     } finally {
       Arrays.fill(passphrase, '\0');
     }

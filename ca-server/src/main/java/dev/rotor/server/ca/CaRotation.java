@@ -85,6 +85,10 @@ public final class CaRotation {
       case NONE -> { }
     }
     for (CaBootstrap.StoredCa r : rows) {
+      if (r.kind().equals("root") && r.state() == CaState.RETIRED && rows.stream().noneMatch(
+          x -> x.kind().equals("intermediate") && x.parentId() != null && x.parentId() == r.id())) {
+        removeRootIfUnused(r.id()).ifPresent(done::add);
+      }
       if (r.kind().equals("intermediate") && r.state() == CaState.RETIRED
           && RotationSchedule.isRemovable(now, r.validity(), lastLeafNotAfter(r.id()))) {
         remove(r.id(), CaState.RETIRED, "system", "ca.removed", false).ifPresent(done::add);
@@ -128,10 +132,99 @@ public final class CaRotation {
       }
       setState(tx, activeId, CaState.RETIRED);
       setState(tx, preparedId, CaState.ACTIVE);
+      switchRootIfNeeded(tx, rows, prepared.get());
       bumpGeneration(tx, false);
       Outcome o = outcome(tx, "system", "ca.activated", prepared.get().certificate().getSerialNumber(),
           Map.of("id", preparedId, "retired", activeId));
       beforeCommit.accept("ca.activated");
+      return Optional.of(o);
+    });
+  }
+
+  /**
+   * Root rollover: a new root (certified by the current one through a cross-certificate) and an
+   * intermediate under it are published in the bundle at once, as prepared; the intermediate takes
+   * over on the schedule (or at the next taint), and the new root becomes the active one with it.
+   * Until then nothing chains to the new root. The old root stays in the bundle until no
+   * intermediate under it is in service. A successor prepared under the old root is withdrawn
+   * (it signed nothing).
+   */
+  public Outcome rotateRoot(String actor) throws IOException {
+    SigningCa oldRoot = activeRoot();
+    CaBootstrap.NewRoot fresh = cas.newRoot(oldRoot);
+    SigningCa newRootCa = new SigningCa(fresh.root().certificate(), fresh.root().key(), fresh.root().algorithm());
+    CaBootstrap.NewCa intermediate = cas.newIntermediate(newRootCa);
+    return journal.execute(tx -> {
+      lock(tx);
+      List<CaBootstrap.StoredCa> rows = cas.stored(tx.connection());
+      if (find(rows, "root", CaState.PREPARED).isPresent()) {
+        throw new RotorException(ErrorCode.CONFLICT, "a root rotation is already in progress; it completes when its intermediate takes over");
+      }
+      CaBootstrap.StoredCa current = find(rows, "root", CaState.ACTIVE)
+          .orElseThrow(() -> new RotorException(ErrorCode.CONFLICT, "there is no active root"));
+      if (!current.certificate().equals(oldRoot.certificate())) {
+        throw new RotorException(ErrorCode.CONFLICT, "the root changed meanwhile; try again");
+      }
+      Optional<CaBootstrap.StoredCa> prepared = find(rows, "intermediate", CaState.PREPARED);
+      if (prepared.isPresent()) {
+        setState(tx, prepared.get().id(), CaState.REMOVED);
+      }
+      int rootId = cas.insertCa(tx, "root", fresh.root().certificate(), fresh.root().encryptedKey(), fresh.root().algorithm(),
+          CaState.PREPARED, null);
+      try (PreparedStatement ps = tx.connection().prepareStatement("UPDATE certificate_authorities SET cross_der = ? WHERE id = ?")) {
+        ps.setBytes(1, fresh.cross().getEncoded());
+        ps.setInt(2, rootId);
+        ps.executeUpdate();
+      }
+      cas.remember(rootId, fresh.root().key());
+      int intermediateId = cas.insertCa(tx, "intermediate", intermediate.certificate(), intermediate.encryptedKey(),
+          intermediate.algorithm(), CaState.PREPARED, rootId);
+      cas.remember(intermediateId, intermediate.key());
+      bumpGeneration(tx, false);
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("root", rootId);
+      details.put("previousRoot", current.id());
+      details.put("intermediate", intermediateId);
+      details.put("crossSerial", Serials.toHex(fresh.cross().getSerialNumber()));
+      prepared.ifPresent(p -> details.put("withdrawn", p.id()));
+      Outcome o = outcome(tx, actor, "ca.root.prepared", fresh.root().certificate().getSerialNumber(), details);
+      beforeCommit.accept("ca.root.prepared");
+      return o;
+    });
+  }
+
+  /** When the intermediate taking over belongs to a prepared root, that root becomes the active one. */
+  private void switchRootIfNeeded(Journal.Tx tx, List<CaBootstrap.StoredCa> rows, CaBootstrap.StoredCa incoming)
+      throws SQLException, JsonProcessingException {
+    if (incoming.parentId() == null) {
+      return;
+    }
+    Optional<CaBootstrap.StoredCa> parent = rows.stream().filter(r -> r.id() == incoming.parentId()).findFirst();
+    if (parent.isEmpty() || parent.get().state() != CaState.PREPARED) {
+      return;
+    }
+    Optional<CaBootstrap.StoredCa> oldRoot = find(rows, "root", CaState.ACTIVE);
+    if (oldRoot.isPresent()) {
+      setState(tx, oldRoot.get().id(), CaState.RETIRED);
+    }
+    setState(tx, parent.get().id(), CaState.ACTIVE);
+    outcome(tx, "system", "ca.root.activated", parent.get().certificate().getSerialNumber(),
+        Map.of("id", parent.get().id(), "retired", oldRoot.map(CaBootstrap.StoredCa::id).orElse(-1)));
+  }
+
+  private Optional<Outcome> removeRootIfUnused(int rootId) {
+    return journal.execute(tx -> {
+      lock(tx);
+      List<CaBootstrap.StoredCa> rows = cas.stored(tx.connection());
+      Optional<CaBootstrap.StoredCa> root = rows.stream().filter(r -> r.id() == rootId && r.state() == CaState.RETIRED).findFirst();
+      boolean inUse = rows.stream().anyMatch(r -> r.kind().equals("intermediate") && r.parentId() != null && r.parentId() == rootId);
+      if (root.isEmpty() || inUse) {
+        return Optional.<Outcome>empty();
+      }
+      setState(tx, rootId, CaState.REMOVED);
+      bumpGeneration(tx, false);
+      Outcome o = outcome(tx, "system", "ca.root.removed", root.get().certificate().getSerialNumber(), Map.of("id", rootId));
+      beforeCommit.accept("ca.root.removed");
       return Optional.of(o);
     });
   }
@@ -159,6 +252,7 @@ public final class CaRotation {
         newId = prepared.get().id();
         newSerial = prepared.get().certificate().getSerialNumber();
         setState(tx, newId, CaState.ACTIVE);
+        switchRootIfNeeded(tx, rows, prepared.get());
       } else {
         int rootId = find(rows, "root", CaState.ACTIVE).orElseThrow().id();
         newId = cas.insertCa(tx, "intermediate", fresh.certificate(), fresh.encryptedKey(), fresh.algorithm(), CaState.ACTIVE, rootId);
