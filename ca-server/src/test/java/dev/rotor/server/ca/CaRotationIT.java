@@ -14,6 +14,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
@@ -103,6 +104,9 @@ class CaRotationIT {
       String csr = Csrs.workload("pay", "api");
       X509Certificate before = TestServer.parse(server.issue(TestServer.ADMIN_TOKEN, csr, "workload", 600).json().get("certificate").asText());
 
+      Instant windowEnd = Instant.parse(ari(server, before).get("suggestedWindow").get("end").asText());
+      assertThat(windowEnd).isAfter(Instant.now().plusSeconds(60));
+
       assertThat(server.post("/api/v1/ca/taint", operator, Map.of()).status()).isEqualTo(403);
       TestServer.Reply taint = server.post("/api/v1/ca/taint", TestServer.ADMIN_TOKEN, Map.of());
       assertThat(taint.status()).isEqualTo(200);
@@ -110,6 +114,8 @@ class CaRotationIT {
       assertThat(replacement).isNotEqualTo(tainted);
       assertThat(taint.json().get("taintGeneration").asLong()).isEqualTo(1);
       assertThat(stateOf(taint.json(), tainted)).isEqualTo("tainted");
+      // ACME ARI: certificates of the tainted CA are to be renewed now
+      assertThat(Instant.parse(ari(server, before).get("suggestedWindow").get("end").asText())).isBeforeOrEqualTo(Instant.now());
       // the tainted CA stays trusted until its leaves are replaced
       assertThat(server.bundle()).contains(taintedCert);
 
@@ -141,6 +147,12 @@ class CaRotationIT {
       // nothing left to revoke
       assertThat(server.post("/api/v1/ca/revoke-intermediate", TestServer.ADMIN_TOKEN, Map.of()).status()).isEqualTo(409);
     }
+  }
+
+  static JsonNode ari(TestServer server, X509Certificate cert) throws Exception {
+    TestServer.Reply r = server.get("/acme/acme/renewal-info/" + dev.rotor.server.acme.RenewalInfo.certId(cert), null);
+    assertThat(r.status()).isEqualTo(200);
+    return r.json();
   }
 
   static X509Certificate leaf(TestServer server, String name) throws Exception {
