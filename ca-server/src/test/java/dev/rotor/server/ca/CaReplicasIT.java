@@ -45,8 +45,10 @@ class CaReplicasIT {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> crashed.get() != null);
         TestServer dead = crashed.get();
         TestServer survivor = dead == a ? b : a;
+        // the aborted attempt left nothing behind (checked before the survivor may have taken over)
+        assertThat(dead.count("SELECT count(*) FROM certificate_authorities WHERE kind = 'intermediate' AND state = 'retired'"))
+            .isZero();
         dead.stop();
-        assertThat(survivor.count("SELECT count(*) FROM audit_log WHERE action = 'ca.activated'")).isZero();
 
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
             .until(() -> survivor.server().ca().issuerId() != first);
