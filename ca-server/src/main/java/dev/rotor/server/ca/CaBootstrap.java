@@ -118,10 +118,23 @@ public final class CaBootstrap {
 
   /** Every CA row still in the bundle (state other than removed), oldest first. */
   List<StoredCa> stored(Connection c) throws SQLException {
+    return stored(c, "state <> 'removed'");
+  }
+
+  /**
+   * Intermediates removed from the bundle (a tainted one, forced out) that still have unexpired
+   * certificates: their CRL and OCSP answers go on until those expire.
+   */
+  List<StoredCa> removedWithUnexpiredCertificates(Connection c) throws SQLException {
+    return stored(c, "state = 'removed' AND kind = 'intermediate' AND encrypted_key IS NOT NULL AND not_after > now()"
+        + " AND EXISTS (SELECT 1 FROM certificates l WHERE l.issuer_id = certificate_authorities.id AND l.not_after > now())");
+  }
+
+  private List<StoredCa> stored(Connection c, String where) throws SQLException {
     List<StoredCa> rows = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT id, kind, state, certificate_der, encrypted_key, key_algorithm, parent_id, cross_der"
-            + " FROM certificate_authorities WHERE state <> 'removed' ORDER BY id")) {
+            + " FROM certificate_authorities WHERE " + where + " ORDER BY id")) {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           byte[] cross = rs.getBytes(8);
@@ -142,10 +155,12 @@ public final class CaBootstrap {
    */
   public CertificateAuthority load() throws IOException, SQLException {
     List<StoredCa> rows;
+    List<StoredCa> removed;
     long generation;
     long taintGeneration;
     try (Connection c = dataSource.getConnection()) {
       rows = stored(c);
+      removed = removedWithUnexpiredCertificates(c);
       try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT generation, taint_generation FROM ca_rotation WHERE id = 1")) {
         rs.next();
         generation = rs.getLong(1);
@@ -185,6 +200,10 @@ public final class CaBootstrap {
       } else {
         intermediates.add(r.certificate());
       }
+    }
+    for (StoredCa r : removed) {
+      // not in the bundle, nor in chains: only for CRL, OCSP and the AIA URL of what it signed
+      issuers.put(r.id(), new CertificateAuthority.Issuer(r.id(), CaState.REMOVED, signingCa(r), List.of(r.certificate())));
     }
     if (active == null) {
       throw new IllegalStateException("no active issuing CA in certificate_authorities");

@@ -23,7 +23,8 @@ import java.util.Optional;
  *     currently trusted (prepared, active, retired, tainted). A peer is accepted only if its
  *     issuing CA is one of these intermediates and the path leads to one of the roots; a bundle
  *     without intermediates (an imported CA) constrains only the path.
- * @param issuers every intermediate still in the bundle, by id
+ * @param issuers every intermediate still in the bundle, by id, and those removed from it that still
+ *     have unexpired certificates (state {@code removed}: their CRL and OCSP go on)
  * @param generation the rotation generation this snapshot was read at (0 for an imported CA)
  * @param taintGeneration how many times an active intermediate was declared compromised
  */
@@ -61,7 +62,7 @@ public record CertificateAuthority(int issuerId, SigningCa issuing, List<X509Cer
     return issuing.certificate().getNotAfter().toInstant();
   }
 
-  /** The intermediate {@code id} if it is still in the bundle. */
+  /** The intermediate {@code id} if it is still in the bundle (or removed with unexpired certificates). */
   public Optional<Issuer> issuer(int id) {
     return Optional.ofNullable(issuers.get(id));
   }
@@ -69,7 +70,7 @@ public record CertificateAuthority(int issuerId, SigningCa issuing, List<X509Cer
   /** Whether certificates of intermediate {@code id} should be renewed at once (tainted, or no longer trusted). */
   public boolean isRenewNow(int id) {
     Issuer i = issuers.get(id);
-    return i == null || i.state() == CaState.TAINTED;
+    return i == null || i.state() == CaState.TAINTED || i.state() == CaState.REMOVED;
   }
 
   /** The subject key identifiers (lower-case hex) of the tainted intermediates still in the bundle. */

@@ -132,7 +132,12 @@ class CaRotationIT {
       assertThat(revoked.status()).isEqualTo(200);
       assertThat(revoked.json().get("unreplaced").asLong()).isZero();
       assertThat(server.bundle()).doesNotContain(taintedCert);
-      assertThat(stateOf(slots(server), tainted)).isNull();
+      // out of the bundle, but its CRL goes on while a certificate it signed is unexpired
+      assertThat(stateOf(slots(server), tainted)).isEqualTo("removed");
+      X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(
+          new java.io.ByteArrayInputStream(get(server, "/crl/" + tainted).body()));
+      crl.verify(taintedCert.getPublicKey());
+      assertThat(ocspStatusSignedBy(server, before, taintedCert)).isEqualTo(CertificateStatus.GOOD);
 
       // a second taint, with a leaf never replaced: only force removes it
       server.issue(TestServer.ADMIN_TOKEN, Csrs.workload("left", "behind"), "workload", 600);
