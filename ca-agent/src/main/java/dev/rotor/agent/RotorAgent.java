@@ -149,10 +149,12 @@ public final class RotorAgent implements AutoCloseable {
     Optional<SecretSink> secrets = secretSink;
     AgentEndpoint endpoint = new AgentEndpoint(config.bind(), config.metricsPort(), registry, metrics::expired);
     Optional<Proxy> proxy = Optional.empty();
-    Optional<RevocationFollower> follower = Optional.empty();
+    // The revocation feed: revoked serials for the proxy, and the CA's tainted issuers for everyone.
+    RevocationSet revoked = new RevocationSet();
+    Optional<RevocationFollower> follower = Optional.of(new RevocationFollower(config.server(), () -> api.mtlsClient().orElse(null), revoked)
+        .onTaintedIssuers(ids -> taintedIssuers(ids, api, rotator, random))
+        .start());
     if (!proxyDirs.isEmpty()) {
-      RevocationSet revoked = new RevocationSet();
-      follower = Optional.of(new RevocationFollower(config.server(), () -> api.mtlsClient().orElse(null), revoked).start());
       IdentitySource source = new FileIdentitySource(proxyDirs,
           () -> api.currentBundle().map(TrustBundle::anchors).orElse(List.of()));
       proxy = Optional.of(new Proxy(config.proxy(), source, revoked, new ProxyMetrics(registry), clock).start());
@@ -176,6 +178,38 @@ public final class RotorAgent implements AutoCloseable {
     rotator.start();
     log.info("agent started metricsPort={}", endpoint.port());
     return agent;
+  }
+
+  /**
+   * The server declared intermediates compromised: fetch the bundle now (it already lists the CA
+   * that replaces them, so peers' new certificates are trusted before anyone presents one), then,
+   * after 1 to 3 seconds of jitter (a fleet does not arrive at once), mark the bundle so every
+   * sink replaces what the tainted CAs signed, and renew the agent's own certificate if they signed it.
+   */
+  private static void taintedIssuers(java.util.Set<String> ids, AgentApiClient api, AgentRotator rotator, Random random) {
+    if (ids.isEmpty() && api.currentBundle().map(b -> b.tainted().isEmpty()).orElse(true)) {
+      return;
+    }
+    try {
+      api.bundle();
+    } catch (dev.rotor.agent.api.ApiError e) {
+      log.warn("cannot refresh the trust bundle after a CA taint: {}", e.getMessage());
+    }
+    long jitterMs = ids.isEmpty() ? 0 : 1000 + random.nextInt(2000);
+    Thread.ofVirtual().name("rotor-taint").start(() -> {
+      try {
+        Thread.sleep(jitterMs);
+      } catch (InterruptedException e) {
+        return;
+      }
+      log.info("ca tainted issuers={}; replacing every certificate they signed", ids);
+      api.taintedIssuers(ids);
+      rotator.current().ifPresent(c -> {
+        if (api.currentBundle().map(b -> b.isTaintedIssuer(c.leaf())).orElse(false)) {
+          rotator.renewSoon(Duration.ZERO);
+        }
+      });
+    });
   }
 
   private static List<X509Certificate> readAnchors(Path file) throws IOException {

@@ -147,6 +147,10 @@ final class Cluster implements AutoCloseable {
     }
   }
 
+  int serverHttpPort() {
+    return server.httpPort();
+  }
+
   URI https(String path) {
     return URI.create("https://localhost:" + server.httpsPort() + path);
   }

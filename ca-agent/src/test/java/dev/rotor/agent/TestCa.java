@@ -27,6 +27,7 @@ public final class TestCa {
 
   public final X509Certificate root;
   public final SigningCa issuing;
+  private final SigningCa rootCa;
   private final CertificateSigner signer;
 
   /**
@@ -39,10 +40,23 @@ public final class TestCa {
     KeyPair rootKeys = KeyAlgorithm.EC_P256.generate();
     root = b.root(rootKeys, KeyAlgorithm.EC_P256, new X500Name("CN=" + name + " root"), now.minus(Duration.ofDays(1)),
         now.plus(Duration.ofDays(10)));
-    SigningCa rootCa = new SigningCa(root, rootKeys.getPrivate(), KeyAlgorithm.EC_P256);
+    rootCa = new SigningCa(root, rootKeys.getPrivate(), KeyAlgorithm.EC_P256);
     KeyPair intKeys = KeyAlgorithm.EC_P256.generate();
     X509Certificate intermediate = b.intermediate(intKeys, KeyAlgorithm.EC_P256, new X500Name("CN=" + name + " issuing"),
         rootCa, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(5)), new NameConstraintsSpec("rotor.local", List.of("svc.cluster.local")));
+    issuing = new SigningCa(intermediate, intKeys.getPrivate(), KeyAlgorithm.EC_P256);
+    signer = new CertificateSigner(issuing, CryptoProviders.signing());
+  }
+
+  /** Another issuing intermediate under the same root (a CA rotation's successor). */
+  public TestCa(TestCa sameRoot, String name) throws Exception {
+    Instant now = Instant.now();
+    root = sameRoot.root;
+    rootCa = sameRoot.rootCa;
+    KeyPair intKeys = KeyAlgorithm.EC_P256.generate();
+    X509Certificate intermediate = new CaBuilder(CryptoProviders.signing()).intermediate(intKeys, KeyAlgorithm.EC_P256,
+        new X500Name("CN=" + name + " issuing"), rootCa, now.minusSeconds(60), now.plus(Duration.ofDays(5)),
+        new NameConstraintsSpec("rotor.local", List.of("svc.cluster.local")));
     issuing = new SigningCa(intermediate, intKeys.getPrivate(), KeyAlgorithm.EC_P256);
     signer = new CertificateSigner(issuing, CryptoProviders.signing());
   }

@@ -130,6 +130,42 @@ public final class CaBuilder {
     return sign(builder, parent.algorithm(), parent.privateKey(), parent.certificate().getPublicKey());
   }
 
+  /**
+   * A cross-certificate for a root rollover: {@code newRoot}'s subject and key, issued by {@code
+   * oldRoot}, so a client that trusts only the old root builds leaf → intermediate → this → old
+   * root. basicConstraints critical cA=true pathLenConstraint=1 (the new root's own), keyUsage
+   * keyCertSign and cRLSign, subjectKeyIdentifier = the new root's, authorityKeyIdentifier = the old
+   * root's. notAfter is capped at both roots' notAfter.
+   *
+   * @throws PkiException {@code BAD_TTL} if the (capped) validity is empty
+   */
+  public X509Certificate crossCertificate(X509Certificate newRoot, SigningCa oldRoot, Instant notBefore, Instant notAfter)
+      throws PkiException {
+    Instant nb = notBefore.truncatedTo(ChronoUnit.SECONDS);
+    Instant na = notAfter.truncatedTo(ChronoUnit.SECONDS);
+    for (Instant cap : List.of(newRoot.getNotAfter().toInstant(), oldRoot.certificate().getNotAfter().toInstant())) {
+      if (na.isAfter(cap)) {
+        na = cap;
+      }
+    }
+    checkValidity(nb, na);
+    SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(newRoot.getPublicKey().getEncoded());
+    X500Name issuer = X500Name.getInstance(oldRoot.certificate().getSubjectX500Principal().getEncoded());
+    X500Name subject = X500Name.getInstance(newRoot.getSubjectX500Principal().getEncoded());
+    X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+        issuer, Serials.random(), new Time(Date.from(nb)), new Time(Date.from(na)), subject, spki);
+    try {
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(1));
+      builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      builder.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(JcaSigner.keyIdentifier(spki)));
+      builder.addExtension(
+          Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(oldRoot.subjectKeyIdentifier()));
+    } catch (CertIOException e) {
+      throw new IllegalStateException("cannot encode CA extensions", e);
+    }
+    return sign(builder, oldRoot.algorithm(), oldRoot.privateKey(), oldRoot.certificate().getPublicKey());
+  }
+
   private static NameConstraints nameConstraints(NameConstraintsSpec spec) {
     List<GeneralSubtree> permitted = new ArrayList<>();
     permitted.add(new GeneralSubtree(new GeneralName(GeneralName.uniformResourceIdentifier, spec.trustDomain())));

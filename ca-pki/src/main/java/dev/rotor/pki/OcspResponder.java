@@ -145,6 +145,23 @@ public final class OcspResponder {
     }
   }
 
+  /**
+   * Whether the first single request of {@code requestDer} names this CA as issuer (so that a
+   * server with several CAs in service picks the one that must sign); false for anything that
+   * does not parse.
+   */
+  public boolean covers(byte[] requestDer) {
+    if (requestDer == null || requestDer.length > MAX_REQUEST_BYTES || DerLimits.check(requestDer) != null) {
+      return false;
+    }
+    try {
+      Req[] singles = new OCSPReq(requestDer).getRequestList();
+      return singles.length > 0 && isOurs(singles[0].getCertID());
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private boolean isOurs(CertificateID id) {
     ASN1ObjectIdentifier hash = id.getHashAlgOID();
     if (OIWObjectIdentifiers.idSHA1.equals(hash)) {

@@ -30,6 +30,9 @@ import dev.rotor.server.api.Router;
 import dev.rotor.server.api.TokenAuthenticator;
 import dev.rotor.server.ca.CaBootstrap;
 import dev.rotor.server.ca.CaKeyHealth;
+import dev.rotor.server.api.CaApi;
+import dev.rotor.server.ca.CaRotation;
+import dev.rotor.server.ca.CaSlots;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.BlockedKeys;
@@ -109,7 +112,7 @@ public final class RotorServer implements AutoCloseable {
   private final ServerConfig config;
   private final Database database;
   private final Journal journal;
-  private final CertificateAuthority ca;
+  private final CaSlots ca;
   private final ServerCertificate serverCertificate;
   private final Server jetty;
   private final Optional<String> generatedAdminToken;
@@ -118,7 +121,7 @@ public final class RotorServer implements AutoCloseable {
   private final List<AutoCloseable> parts;
   private boolean closed;
 
-  private RotorServer(ServerConfig config, Database database, Journal journal, CertificateAuthority ca,
+  private RotorServer(ServerConfig config, Database database, Journal journal, CaSlots ca,
       ServerCertificate serverCertificate, Server jetty, Optional<String> generatedAdminToken,
       Optional<LeaderElection> crdController, List<AutoCloseable> parts) {
     this.crdController = crdController;
@@ -226,8 +229,15 @@ public final class RotorServer implements AutoCloseable {
 
       ServerConfig config = requested.withPorts(requested.httpsPort(), http.getLocalPort());
       Optional<Pkcs11Token> token = config.pkcs11().map(p -> Pkcs11Token.open(p.library(), p.slot().orElse(null), p.pin().toCharArray()));
-      CertificateAuthority ca = new CaBootstrap(config, database.dataSource(), journal, clock, token).start();
-      Optional<CaKeyHealth> caKeyHealth = token.map(t -> new CaKeyHealth(t, ca::issuing).start(Duration.ofSeconds(5)));
+      CaBootstrap bootstrap = new CaBootstrap(config, database.dataSource(), journal, clock, token);
+      CertificateAuthority initial = bootstrap.start();
+      // An imported CA is the operator's to rotate; a generated one rotates on its schedule.
+      Optional<CaRotation> rotation = config.importsCa() ? Optional.empty()
+          : Optional.of(new CaRotation(bootstrap, database.dataSource(), journal, clock));
+      CaSlots ca = new CaSlots(bootstrap, initial, rotation, database.dataSource(), config.caRotationPoll());
+      started.add(ca);
+      // A CA key in a PKCS#11 token: probe the active issuing key (readiness caKey, re-login).
+      Optional<CaKeyHealth> caKeyHealth = token.map(t -> new CaKeyHealth(t, () -> ca.current().issuing()).start(Duration.ofSeconds(5)));
       caKeyHealth.ifPresent(started::add);
 
       PgCertificateStore certificates = new PgCertificateStore(database.dataSource());
@@ -251,6 +261,8 @@ public final class RotorServer implements AutoCloseable {
       RevocationFeed revocationFeed = new RevocationFeed(certificates, clock, json, Duration.ofSeconds(1));
       started.add(revocationFeed);
       revocation.onRevoked(revocationFeed::invalidate);
+      revocationFeed.taintedIssuersFrom(() -> ca.current().taintedKeyIds());
+      ca.onChange(snapshot -> revocationFeed.invalidate());
       OcspService ocsp = new OcspService(ca, certificates, clock, config.crlValidity());
 
       Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
@@ -265,7 +277,7 @@ public final class RotorServer implements AutoCloseable {
         readiness.put("podCache", pods::isSynced);
         ServerConfig.Agents a = config.agents();
         attestor = Optional.of(new KubernetesAttestor(kubernetes, a.namespace(), a.serviceAccount(), a.audience()));
-        started.add(new BundleConfigMap(kubernetes, a.namespace(), ca::bundlePem).start(Duration.ofMinutes(1)));
+        started.add(new BundleConfigMap(kubernetes, a.namespace(), () -> ca.current().bundlePem()).start(Duration.ofMinutes(1)));
       }
       if (config.agents().staticPolicy().isPresent()) {
         policies.add(StaticPolicy.load(config.agents().staticPolicy().get(), config.trustDomain()));
@@ -287,6 +299,7 @@ public final class RotorServer implements AutoCloseable {
 
       ServerCertificate serverCertificate = new ServerCertificate(issuance, ca, config.hostnames(), clock, metrics);
       started.add(serverCertificate);
+      ca.onChange(serverCertificate::caChanged);
       ServerConnector https = new ServerConnector(jetty, new SslConnectionFactory(serverCertificate.start(), "http/1.1"),
           new HttpConnectionFactory(httpsConfig));
       https.setHost(config.bind());
@@ -322,6 +335,9 @@ public final class RotorServer implements AutoCloseable {
       StoredCertificateChecker checker = new StoredCertificateChecker(certificates, issuance, metrics, clock).start();
       started.add(checker);
       new CheckApi(checker, auth).register(httpsRouter);
+      if (rotation.isPresent()) {
+        new CaApi(auth, rotation.get(), ca, json).register(httpsRouter);
+      }
       UiAssets ui = new UiAssets();
       if (ui.available()) {
         ui.register(httpsRouter);
@@ -343,6 +359,7 @@ public final class RotorServer implements AutoCloseable {
       jetty.setHandler(new ContextHandlerCollection(onConnector("https", httpsRouter), onConnector("http", httpRouter)));
       jetty.setStopTimeout(5_000);
       jetty.start();
+      ca.start();
       log.info("rotor started https={} http={} trustDomain={} crypto={}", https.getLocalPort(), http.getLocalPort(),
           config.trustDomain(), CryptoProviders.signing().getName());
       return new RotorServer(config, database, journal, ca, serverCertificate, jetty, generatedToken, crdController, started);
@@ -450,7 +467,13 @@ public final class RotorServer implements AutoCloseable {
     return config;
   }
 
+  /** The CA hierarchy in force now. */
   public CertificateAuthority ca() {
+    return ca.current();
+  }
+
+  /** The live CA reference (rotation state, lease). */
+  public CaSlots caSlots() {
     return ca;
   }
 

@@ -57,7 +57,8 @@ public record ServerConfig(
     Crd crd,
     AcmeSettings acme,
     Duration uiSessionIdle,
-    Duration precertGrace) {
+    Duration precertGrace,
+    Duration caRotationPoll) {
 
   /**
    * A PKCS#11 token holding the CA keys (generated there, never extractable).
@@ -124,7 +125,8 @@ public record ServerConfig(
     k.put("ROTOR_CA_PKCS11_PIN", "user PIN of the token (or ROTOR_CA_PKCS11_PIN_FILE)");
     k.put("ROTOR_CA_PKCS11_PIN_FILE", "file holding the user PIN of the token");
     k.put("ROTOR_ROOT_TTL", "lifetime of a generated root: 3650d");
-    k.put("ROTOR_INTERMEDIATE_TTL", "lifetime of a generated issuing intermediate: 365d");
+    k.put("ROTOR_INTERMEDIATE_TTL", "lifetime of a generated issuing intermediate; the next one is prepared at 1/2 and takes over at 5/6 of it: 30d");
+    k.put("ROTOR_CA_ROTATION_POLL", "how often each replica reads the CA rotation state and the lease holder runs due transitions (100ms to 1m): 5s");
     k.put("ROTOR_SERVER_CERT_TTL", "lifetime of the server's own HTTPS certificate (renewed at 2/3): 24h");
     k.put("ROTOR_CRL_VALIDITY", "CRL nextUpdate - thisUpdate (at most 1h): 1h");
     k.put("ROTOR_CRYPTO_PROVIDER", "bc = pure-Java BouncyCastle instead of the native AWS-LC provider (read by ca-pki at class load)");
@@ -232,7 +234,7 @@ public record ServerConfig(
         KeyAlgorithm.parse(string(v, "cakeyalgorithm").orElse("ec-p256")),
         pkcs11(v),
         duration(v, "rootttl", Duration.ofDays(3650)),
-        duration(v, "intermediatettl", Duration.ofDays(365)),
+        duration(v, "intermediatettl", Duration.ofDays(30)),
         duration(v, "servercertttl", Duration.ofHours(24)),
         crlValidity,
         string(v, "publichttpurl").map(ServerConfig::stripSlash),
@@ -249,7 +251,8 @@ public record ServerConfig(
             positive(intValue(v, "crdworkers", 8), "ROTOR_CRD_WORKERS")),
         acme(v),
         uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))),
-        precertGrace(duration(v, "precertgrace", Duration.ofMinutes(5))));
+        precertGrace(duration(v, "precertgrace", Duration.ofMinutes(5))),
+        caRotationPoll(duration(v, "carotationpoll", Duration.ofSeconds(5))));
   }
 
   private static Duration precertGrace(Duration d) {
@@ -328,6 +331,13 @@ public record ServerConfig(
     }
   }
 
+  private static Duration caRotationPoll(Duration d) {
+    if (d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException("ROTOR_CA_ROTATION_POLL must be between 100ms and 1m");
+    }
+    return d;
+  }
+
   private static Duration uiSessionIdle(Duration d) {
     if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofHours(12)) > 0) {
       throw new IllegalArgumentException("ROTOR_UI_SESSION_IDLE must be between 1m and 12h");
@@ -356,7 +366,7 @@ public record ServerConfig(
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, pkcs11, rootTtl,
         intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle,
-        precertGrace);
+        precertGrace, caRotationPoll);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

@@ -224,7 +224,7 @@ class UiApiIT {
     assertThat(f.get("subjectAlternativeNames").get(0).get("value").asText()).isEqualTo("spiffe://rotor.local/ns/ui/sa/fields");
     assertThat(f.get("extendedKeyUsage").toString()).contains("clientAuth");
     assertThat(f.get("basicConstraints").asText()).isEqualTo("CA:false");
-    assertThat(f.get("crlDistributionPoints").get(0).asText()).endsWith("/crl");
+    assertThat(f.get("crlDistributionPoints").get(0).asText()).matches(".*/crl/[0-9]+"); // one CRL per issuing CA
     assertThat(f.get("authorityInformationAccess").get("ocsp").asText()).endsWith("/ocsp");
     assertThat(f.get("sha256Fingerprint").asText()).hasSize(95);
   }

@@ -22,6 +22,7 @@ public final class RotorLoad {
         renew-fleet   a simulated agent fleet renewing its workloads over mTLS at the rate it
                       needs (rotor-load renew-fleet --help)
         fleet-policy  the server's static policy for renew-fleet (rotor-load fleet-policy --help)
+        taint-fleet   time from a CA taint to the last of a fleet's identities re-issued by the new CA
         proxy         the agent's mTLS data-plane proxy against nginx, with ab
                       (rotor-load proxy --help)
         crd           the CertificateRequest controller against a mock Kubernetes API server,
@@ -63,6 +64,9 @@ public final class RotorLoad {
     }
     if (args[0].equals("renew-fleet")) {
       return renewFleet(Arrays.copyOfRange(args, 1, args.length), out, err, env);
+    }
+    if (args[0].equals("taint-fleet")) {
+      return taintFleet(Arrays.copyOfRange(args, 1, args.length), out, err, env);
     }
     if (args[0].equals("fleet-policy")) {
       String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -133,6 +137,28 @@ public final class RotorLoad {
       return new CrdCommand(options, out).run();
     } catch (Exception e) {
       err.println("rotor-load crd: " + describe(e));
+      return 1;
+    }
+  }
+
+  private static int taintFleet(String[] args, PrintStream out, PrintStream err, Function<String, String> env) {
+    if (Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print("usage: rotor-load taint-fleet --url URL --token ADMIN_TOKEN [renew-fleet's options: --identities N --agents N"
+          + " --ttl D --ca-bundle FILE ...]\n  taints the active intermediate (POST /api/v1/ca/taint) under a fleet that follows"
+          + " the revocation feed and prints the time until the last identity is re-issued by the new CA.\n");
+      return 0;
+    }
+    FleetOptions options;
+    try {
+      options = FleetOptions.parse(args, env);
+    } catch (UsageException e) {
+      err.println("rotor-load taint-fleet: " + e.getMessage());
+      return 2;
+    }
+    try {
+      return new TaintFleetCommand(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load taint-fleet: " + describe(e));
       return 1;
     }
   }

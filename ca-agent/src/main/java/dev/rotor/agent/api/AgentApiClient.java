@@ -102,7 +102,30 @@ public final class AgentApiClient implements AutoCloseable {
     bundleListeners.add(listener);
   }
 
-  private void observe(TrustBundle bundle) {
+  private volatile java.util.Set<String> tainted = java.util.Set.of();
+
+  /**
+   * The key identifiers of intermediates the server declared compromised (from the revocation
+   * feed): the current bundle is marked with them and, when they changed, every listener hears of
+   * it, so the sinks replace what those CAs signed.
+   */
+  public void taintedIssuers(java.util.Set<String> keyIds) {
+    if (keyIds.equals(tainted)) {
+      return;
+    }
+    tainted = java.util.Set.copyOf(keyIds);
+    TrustBundle current = latestBundle.get();
+    if (current != null) {
+      TrustBundle marked = current.withTainted(tainted);
+      latestBundle.set(marked);
+      for (var l : bundleListeners) {
+        l.accept(marked);
+      }
+    }
+  }
+
+  private void observe(TrustBundle received) {
+    TrustBundle bundle = received.withTainted(tainted);
     TrustBundle old = latestBundle.getAndSet(bundle);
     if (old != null && !bundle.sameAs(old)) {
       for (var l : bundleListeners) {

@@ -79,20 +79,9 @@ public final class PeerVerifier {
     if (bundle.isEmpty()) {
       throw new PeerRejected(DenyReason.UNTRUSTED, "no trust bundle yet");
     }
-    Set<TrustAnchor> anchors = new HashSet<>();
-    for (X509Certificate a : bundle) {
-      anchors.add(new TrustAnchor(a, null));
-    }
-    // The path excludes a trailing anchor the peer may have sent along.
-    List<X509Certificate> path = Arrays.asList(chain);
-    if (path.size() > 1 && bundle.contains(path.get(path.size() - 1))) {
-      path = path.subList(0, path.size() - 1);
-    }
+    // The bundle's rule (TrustBundle.check): an issuing CA the bundle lists, and PKIX to one of its roots.
     try {
-      PKIXParameters params = new PKIXParameters(anchors);
-      params.setRevocationEnabled(false);
-      params.setDate(now);
-      CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+      dev.rotor.agent.api.TrustBundle.check(Arrays.asList(chain), bundle, now.toInstant());
     } catch (CertPathValidatorException e) {
       if (e.getReason() == CertPathValidatorException.BasicReason.EXPIRED
           || e.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID) {

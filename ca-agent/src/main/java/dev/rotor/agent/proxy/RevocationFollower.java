@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * Follows the server's revocation feed ({@code GET /agent/v1/revocations}, long poll over the
  * agent's mTLS connection) into a {@link RevocationSet}. On errors the last set is kept (nothing
  * is ever un-revoked by an outage) and the follower retries with capped, jittered backoff.
+ *
+ * <p>The feed also names the intermediates the server declared compromised ({@code
+ * taintedIssuers}, key identifiers); each answer's list goes to the {@code tainted} listener.
  */
 public final class RevocationFollower implements AutoCloseable {
 
@@ -30,6 +33,7 @@ public final class RevocationFollower implements AutoCloseable {
   private final URI server;
   private final Supplier<HttpClient> client;
   private final RevocationSet set;
+  private volatile java.util.function.Consumer<Set<String>> tainted = ids -> {};
   private final ObjectMapper json = new ObjectMapper();
   private volatile boolean closed;
   private Thread thread;
@@ -42,6 +46,12 @@ public final class RevocationFollower implements AutoCloseable {
     this.server = server;
     this.client = client;
     this.set = set;
+  }
+
+  /** Hears the feed's tainted issuers (key identifiers, lower-case hex) with every answer. */
+  public RevocationFollower onTaintedIssuers(java.util.function.Consumer<Set<String>> listener) {
+    this.tainted = listener;
+    return this;
   }
 
   public RevocationFollower start() {
@@ -75,6 +85,11 @@ public final class RevocationFollower implements AutoCloseable {
           }
           set.replace(version, serials);
           log.info("revocation set updated version={} revoked={}", version, serials.size());
+          Set<String> taintedIds = new HashSet<>();
+          for (JsonNode e : body.path("taintedIssuers")) {
+            taintedIds.add(e.asText());
+          }
+          tainted.accept(taintedIds);
         }
         backoff = Duration.ofSeconds(1);
       } catch (InterruptedException e) {

@@ -66,6 +66,8 @@ public final class AgentRotator implements AutoCloseable {
 
   private volatile Credentials current;
   private Instant renewAt;
+  /** The pending step (only touched on the loop thread). */
+  private java.util.concurrent.ScheduledFuture<?> next;
   private boolean mustAttest;
   private int failures;
 
@@ -220,6 +222,27 @@ public final class AgentRotator implements AutoCloseable {
     }
   }
 
+  /**
+   * Renews the agent certificate after {@code delay} whatever its renewal point (its issuing CA
+   * was declared compromised).
+   */
+  public void renewSoon(Duration delay) {
+    try {
+      loop.execute(() -> {
+        Instant at = clock.instant().plus(delay);
+        if (renewAt == null || at.isBefore(renewAt)) {
+          renewAt = at;
+        }
+        if (next != null) {
+          next.cancel(false);
+        }
+        schedule();
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
   private void failed() {
     failures++;
   }
@@ -270,7 +293,7 @@ public final class AgentRotator implements AutoCloseable {
       delay = Duration.ZERO;
     }
     try {
-      loop.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+      next = loop.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closing
     }

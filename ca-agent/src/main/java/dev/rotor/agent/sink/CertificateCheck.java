@@ -37,6 +37,8 @@ public final class CertificateCheck {
     EXPIRED,
     /** It does not chain to the current trust bundle (CA rotated, or foreign). */
     UNTRUSTED,
+    /** Its issuing CA was declared compromised (the revocation feed's tainted issuers): replace it now. */
+    TAINTED_ISSUER,
     /** Past its renewal point. */
     DUE,
     /** The certificate is fine; only the stored bundle differs from the current one. */
@@ -108,6 +110,9 @@ public final class CertificateCheck {
     }
     if (!chainsTo(chain, bundle, now)) {
       return new Assessment(Verdict.UNTRUSTED, "the certificate does not chain to the current trust bundle", leaf);
+    }
+    if (bundle.isTaintedIssuer(leaf)) {
+      return new Assessment(Verdict.TAINTED_ISSUER, "its issuing CA was declared compromised", leaf);
     }
     if (policy.isDue(now, notBefore, notAfter)) {
       return new Assessment(Verdict.DUE, "past its renewal point " + policy.renewalPoint(notBefore, notAfter), leaf);

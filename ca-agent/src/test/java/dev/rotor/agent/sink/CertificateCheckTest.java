@@ -51,6 +51,15 @@ class CertificateCheckTest {
   }
 
   @Test
+  void aCertificateOfATaintedIssuerMustBeReplacedAtOnce() {
+    TrustBundle marked = bundle.withTainted(java.util.Set.of(java.util.HexFormat.of().formatHex(ca.issuing.subjectKeyIdentifier())));
+    Verdict v = CertificateCheck.assess(new Stored(chain, keyPem, bundle.pem()), WANTED, marked, nb.plusSeconds(60),
+        new RenewalPolicy(0.5, 0.1, java.time.Duration.ZERO)).verdict();
+    assertThat(v).isEqualTo(Verdict.TAINTED_ISSUER);
+    assertThat(v.needsNewCertificate()).isTrue();
+  }
+
+  @Test
   void fresh() {
     assertThat(now(new Stored(chain, keyPem, bundle.pem()))).isEqualTo(Verdict.FRESH);
   }

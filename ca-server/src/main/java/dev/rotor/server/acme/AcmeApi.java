@@ -23,7 +23,7 @@ import dev.rotor.server.api.Principal;
 import dev.rotor.server.api.Role;
 import dev.rotor.server.api.Router;
 import dev.rotor.server.api.TokenAuthenticator;
-import dev.rotor.server.ca.CertificateAuthority;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.issuance.Channel;
 import dev.rotor.server.issuance.IssuanceRequest;
 import dev.rotor.server.issuance.IssuanceService;
@@ -78,7 +78,7 @@ public final class AcmeApi implements AutoCloseable {
   private final IssuanceService issuance;
   private final RevocationService revocation;
   private final PgCertificateStore certificates;
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final Journal journal;
   private final TokenAuthenticator auth;
   private final NamePolicy policy;
@@ -92,7 +92,7 @@ public final class AcmeApi implements AutoCloseable {
   private final ValidationWorker worker;
 
   public AcmeApi(AcmeStore store, AcmeSettings settings, IssuanceService issuance, RevocationService revocation,
-      PgCertificateStore certificates, CertificateAuthority ca, Journal journal, TokenAuthenticator auth, NamePolicy policy,
+      PgCertificateStore certificates, ActiveCa ca, Journal journal, TokenAuthenticator auth, NamePolicy policy,
       Clock clock, Metrics metrics, ObjectMapper json) throws Exception {
     this.store = store;
     byte[] candidate = new byte[32];
@@ -915,7 +915,7 @@ public final class AcmeApi implements AutoCloseable {
       throw new AcmeException(AcmeError.UNAUTHORIZED, "the certificate belongs to another account");
     }
     CertificateRecord r = certificates.find(serial).orElseThrow(() -> AcmeException.notFound("certificate " + serial));
-    ex.send(200, "application/pem-certificate-chain", (Pem.certificate(r.der()) + ca.chainAbovePem()).getBytes(StandardCharsets.US_ASCII));
+    ex.send(200, "application/pem-certificate-chain", (Pem.certificate(r.der()) + ca.current().chainAbovePem(r.issuerId())).getBytes(StandardCharsets.US_ASCII));
   }
 
   private void revokeCert(Exchange ex, Base base) throws Exception {
@@ -970,7 +970,7 @@ public final class AcmeApi implements AutoCloseable {
     RenewalInfo.CertId id = RenewalInfo.parse(ex.path("certId"));
     CertificateRecord record = certificates.find(id.serialHex()).filter(r -> RenewalInfo.matches(id, r))
         .orElseThrow(() -> AcmeException.notFound("certificate " + ex.path("certId")));
-    RenewalInfo.Window w = RenewalInfo.window(record, record.issuerId() == ca.issuerId(), clock.instant());
+    RenewalInfo.Window w = RenewalInfo.window(record, !ca.current().isRenewNow(record.issuerId()), clock.instant());
     ex.responseHeader("Retry-After", "3600");
     reply(ex, 200, Map.of("suggestedWindow", Map.of("start", w.start().toString(), "end", w.end().toString())));
   }

@@ -12,7 +12,7 @@ import dev.rotor.server.api.Principal;
 import dev.rotor.server.api.Role;
 import dev.rotor.server.api.Router;
 import dev.rotor.server.api.TokenAuthenticator;
-import dev.rotor.server.ca.CertificateAuthority;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.issuance.Channel;
 import dev.rotor.server.issuance.IssuanceRequest;
 import dev.rotor.server.issuance.IssuanceService;
@@ -58,7 +58,7 @@ public final class AgentApi {
   public record JoinTokenBody(String node, Integer ttlSeconds) {}
 
   private final IssuanceService issuance;
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final Journal journal;
   private final PgJoinTokenStore joinTokens;
   private final TokenAuthenticator tokens;
@@ -73,7 +73,7 @@ public final class AgentApi {
 
   private final AgentTargets targets;
 
-  public AgentApi(IssuanceService issuance, CertificateAuthority ca, Journal journal, PgJoinTokenStore joinTokens,
+  public AgentApi(IssuanceService issuance, ActiveCa ca, Journal journal, PgJoinTokenStore joinTokens,
       TokenAuthenticator tokens, AgentAuthenticator agents, Optional<KubernetesAttestor> kubernetes, WorkloadPolicy policy,
       RevocationFeed revocationFeed, AgentTargets targets, String trustDomain, Clock clock, Metrics metrics, ObjectMapper json) {
     this.targets = targets;
@@ -262,7 +262,7 @@ public final class AgentApi {
   }
 
   private void bundle(Exchange ex) throws Exception {
-    ex.json(200, Map.of("bundle", ca.bundlePem()));
+    ex.json(200, Map.of("bundle", ca.current().bundlePem()));
   }
 
   private void createJoinToken(Exchange ex) throws Exception {
@@ -301,7 +301,7 @@ public final class AgentApi {
     out.put("serial", c.serialHex());
     out.put("certificate", c.certificatePem());
     out.put("chain", c.chainPem());
-    out.put("bundle", ca.bundlePem());
+    out.put("bundle", ca.current().bundlePem());
     out.put("notBefore", c.notBefore().toString());
     out.put("notAfter", c.notAfter().toString());
     ex.json(201, out);

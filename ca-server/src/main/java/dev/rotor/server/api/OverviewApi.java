@@ -4,6 +4,7 @@ import dev.rotor.pki.Profile;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.agent.AgentTargets;
 import dev.rotor.server.RotorException;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.issuance.IssuanceService;
 import dev.rotor.server.issuance.IssuanceStats;
@@ -39,13 +40,13 @@ public final class OverviewApi {
   private final IssuanceStats stats;
   private final AgentTargets targets;
   private final IssuanceService issuance;
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final String publicHttpUrl;
   private final Clock clock;
   private volatile CachedSummary summary;
 
   public OverviewApi(TokenAuthenticator auth, PgOverviewStore store, IssuanceStats stats, AgentTargets targets, IssuanceService issuance,
-      CertificateAuthority ca, String publicHttpUrl, Clock clock) {
+      ActiveCa ca, String publicHttpUrl, Clock clock) {
     this.auth = auth;
     this.store = store;
     this.stats = stats;
@@ -181,6 +182,7 @@ public final class OverviewApi {
   private void ca(Exchange ex) throws Exception {
     auth.require(ex, Role.VIEWER);
     List<Map<String, Object>> hierarchy = new ArrayList<>();
+    CertificateAuthority ca = this.ca.current();
     for (X509Certificate c : ca.chainAbove()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("role", hierarchy.isEmpty() ? "issuing" : "intermediate");
@@ -188,8 +190,12 @@ public final class OverviewApi {
       hierarchy.add(m);
     }
     for (X509Certificate c : ca.bundle()) {
+      if (c.equals(ca.issuingCertificate())) {
+        continue;
+      }
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("role", "root");
+      // Besides the roots, the bundle lists the other intermediates in service (prepared, retired, tainted).
+      m.put("role", c.getSubjectX500Principal().equals(c.getIssuerX500Principal()) ? "root" : "intermediate");
       m.putAll(CertificateFields.of(c));
       hierarchy.add(m);
     }

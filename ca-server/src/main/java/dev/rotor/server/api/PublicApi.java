@@ -2,6 +2,7 @@ package dev.rotor.server.api;
 
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.RotorException;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.revocation.CrlPublisher;
 import dev.rotor.server.revocation.OcspService;
@@ -25,14 +26,14 @@ public final class PublicApi {
 
   static final int MAX_OCSP_REQUEST = 8 * 1024;
 
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final CrlPublisher crl;
   private final OcspService ocsp;
   private final PrometheusMeterRegistry prometheus;
   private final Map<String, BooleanSupplier> readiness;
 
   /** @param readiness named checks that must all pass for {@code /readyz} to answer 200 */
-  public PublicApi(CertificateAuthority ca, CrlPublisher crl, OcspService ocsp, PrometheusMeterRegistry prometheus,
+  public PublicApi(ActiveCa ca, CrlPublisher crl, OcspService ocsp, PrometheusMeterRegistry prometheus,
       Map<String, BooleanSupplier> readiness) {
     this.ca = ca;
     this.crl = crl;
@@ -44,6 +45,7 @@ public final class PublicApi {
   /** The routes of the plain-HTTP port. */
   public void registerHttp(Router router) {
     router.route("GET", "/crl", this::crl)
+        .route("GET", "/crl/{issuer}", this::crlOf)
         .route("POST", "/ocsp", this::ocspPost)
         .route("GET", "/ocsp/{*request}", this::ocspGet)
         .route("GET", "/metrics", this::metrics);
@@ -54,12 +56,30 @@ public final class PublicApi {
   public void registerCommon(Router router) {
     router.route("GET", "/ca/bundle.pem", this::bundle)
         .route("GET", "/ca/issuer.crt", this::issuer)
+        .route("GET", "/ca/issuers/{file}", this::issuerOf)
         .route("GET", "/healthz", ex -> ex.json(200, Map.of("status", "ok")))
         .route("GET", "/readyz", this::ready);
   }
 
   private void crl(Exchange ex) {
-    CrlPublisher.Crl current = crl.current();
+    sendCrl(ex, crl.current());
+  }
+
+  /** The CRL of one intermediate (each leaf's CRL distribution point), while it is in the bundle. */
+  private void crlOf(Exchange ex) {
+    int id = issuerId(ex.path("issuer"));
+    sendCrl(ex, crl.current(id).orElseThrow(() -> new RotorException(ErrorCode.NOT_FOUND, "no CA " + id + " in service")));
+  }
+
+  private static int issuerId(String text) {
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new RotorException(ErrorCode.NOT_FOUND, "no CA " + text);
+    }
+  }
+
+  private void sendCrl(Exchange ex, CrlPublisher.Crl current) {
     ex.responseHeader("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(current.thisUpdate().atZone(java.time.ZoneOffset.UTC)));
     ex.responseHeader("Expires", DateTimeFormatter.RFC_1123_DATE_TIME.format(current.nextUpdate().atZone(java.time.ZoneOffset.UTC)));
     ex.send(200, "application/pkix-crl", current.der());
@@ -94,11 +114,20 @@ public final class PublicApi {
   }
 
   private void bundle(Exchange ex) {
-    ex.send(200, "application/x-pem-file", ca.bundlePem().getBytes(StandardCharsets.US_ASCII));
+    ex.send(200, "application/x-pem-file", ca.current().bundlePem().getBytes(StandardCharsets.US_ASCII));
   }
 
   private void issuer(Exchange ex) throws CertificateEncodingException {
-    ex.send(200, "application/pkix-cert", ca.issuingCertificate().getEncoded());
+    ex.send(200, "application/pkix-cert", ca.current().issuingCertificate().getEncoded());
+  }
+
+  /** {@code /ca/issuers/<id>.crt}: an intermediate in the bundle (each leaf's AIA caIssuers). */
+  private void issuerOf(Exchange ex) throws CertificateEncodingException {
+    String file = ex.path("file");
+    int id = issuerId(file.endsWith(".crt") ? file.substring(0, file.length() - 4) : file);
+    CertificateAuthority.Issuer issuer = ca.current().issuer(id)
+        .orElseThrow(() -> new RotorException(ErrorCode.NOT_FOUND, "no CA " + id + " in service"));
+    ex.send(200, "application/pkix-cert", issuer.ca().certificate().getEncoded());
   }
 
   private void metrics(Exchange ex) {

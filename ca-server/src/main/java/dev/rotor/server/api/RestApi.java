@@ -7,7 +7,7 @@ import dev.rotor.pki.PkiException;
 import dev.rotor.pki.Serials;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.RotorException;
-import dev.rotor.server.ca.CertificateAuthority;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.ca.ServerCertificate;
 import dev.rotor.server.issuance.Channel;
 import dev.rotor.server.issuance.IssuanceRequest;
@@ -56,12 +56,12 @@ public final class RestApi {
   private final PgTokenStore tokens;
   private final Journal journal;
   private final TokenAuthenticator auth;
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final Clock clock;
   private final ObjectMapper json;
 
   public RestApi(IssuanceService issuance, RevocationService revocation, PgCertificateStore certificates, PgAuditLog audit,
-      PgTokenStore tokens, Journal journal, TokenAuthenticator auth, CertificateAuthority ca, Clock clock, ObjectMapper json) {
+      PgTokenStore tokens, Journal journal, TokenAuthenticator auth, ActiveCa ca, Clock clock, ObjectMapper json) {
     this.issuance = issuance;
     this.revocation = revocation;
     this.certificates = certificates;
@@ -146,7 +146,7 @@ public final class RestApi {
     CertificateRecord r = certificates.find(serial)
         .orElseThrow(() -> new RotorException(ErrorCode.NOT_FOUND, "no certificate with serial " + serial));
     String leaf = Pem.certificate(r.der());
-    String chain = leaf + (r.issuerId() == ca.issuerId() ? ca.chainAbovePem() : "");
+    String chain = leaf + ca.current().chainAbovePem(r.issuerId());
     if (ex.accepts("application/pem-certificate-chain")) {
       ex.send(200, "application/pem-certificate-chain", chain.getBytes(StandardCharsets.US_ASCII));
       return;

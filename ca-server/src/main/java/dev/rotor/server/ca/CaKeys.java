@@ -23,7 +23,20 @@ public final class CaKeys {
   static final String PKCS11_REF = "pkcs11:";
 
   /** How a stored key is written in its {@code certificate_authorities} row (one of the two is set). */
-  public record Stored(String encryptedKey, String keyRef) {}
+  public record Stored(String encryptedKey, String keyRef) {
+    /** A CA whose key is not held by Rotor (imported from files the operator keeps). */
+    public static final Stored NONE = new Stored(null, null);
+
+    /** Whether Rotor holds the key (in the database or in the token). */
+    public boolean held() {
+      return encryptedKey != null || keyRef != null;
+    }
+
+    /** {@code pkcs11}, {@code database-encrypted} or {@code external-file}, for the audit log. */
+    public String storage() {
+      return keyRef != null ? "pkcs11" : encryptedKey != null ? "database-encrypted" : "external-file";
+    }
+  }
 
   private final Optional<Pkcs11Token> token;
   private final Supplier<char[]> passphrase;

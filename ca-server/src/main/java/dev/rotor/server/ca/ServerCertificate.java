@@ -53,7 +53,7 @@ public final class ServerCertificate implements AutoCloseable {
   private static final char[] STORE_PASSWORD = "rotor-in-memory".toCharArray();
 
   private final IssuanceService issuance;
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final List<String> hostnames;
   private final Clock clock;
   private final Metrics metrics;
@@ -76,8 +76,9 @@ public final class ServerCertificate implements AutoCloseable {
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().name("rotor-server-cert").daemon(true).factory());
   private volatile IssuedCertificate current;
+  private volatile int signedBy;
 
-  public ServerCertificate(IssuanceService issuance, CertificateAuthority ca, List<String> hostnames, Clock clock, Metrics metrics) {
+  public ServerCertificate(IssuanceService issuance, ActiveCa ca, List<String> hostnames, Clock clock, Metrics metrics) {
     this.issuance = issuance;
     this.ca = ca;
     this.hostnames = hostnames;
@@ -120,19 +121,42 @@ public final class ServerCertificate implements AutoCloseable {
     return ssl;
   }
 
+  /**
+   * Follows a CA change: the trust store takes the new bundle, and a new certificate from the new
+   * issuing CA replaces the current one at once (so the server's own certificate never depends on
+   * a CA that is leaving the bundle).
+   */
+  public void caChanged(CertificateAuthority snapshot) {
+    try {
+      KeyStore ts = trustStore();
+      ssl.reload(f -> f.setTrustStore(ts));
+    } catch (Exception e) {
+      log.warn("server trust store reload failed error={}", e.toString());
+    }
+    if (snapshot.issuerId() != signedBy) {
+      scheduler.execute(this::renew);
+    }
+  }
+
   private record Issued(IssuedCertificate cert, KeyPair keys) {}
 
   private Issued issueNew() throws Exception {
     KeyPair keys = KeyAlgorithm.EC_P256.generate();
     SubjectNames names = names(hostnames);
     String csr = csr(keys, names);
+    int issuer = ca.current().issuerId();
     IssuedCertificate cert = issuance.issue(new IssuanceRequest(csr, Optional.of(names), PROFILE, null, "system", Channel.SYSTEM));
+    signedBy = issuer;
     return new Issued(cert, keys);
   }
 
   private void schedule(IssuedCertificate cert) {
-    Duration life = Duration.between(cert.notBefore(), cert.notAfter());
-    Instant renewAt = cert.notBefore().plus(life.multipliedBy(2).dividedBy(3));
+    // Two thirds of the life left from now, not from the backdated notBefore: a certificate capped
+    // at a CA's notAfter (the last days of an issuing CA) would otherwise be renewed at once, again and again.
+    Instant now = clock.instant();
+    Instant from = now.isAfter(cert.notBefore()) && now.isBefore(cert.notAfter()) ? now : cert.notBefore();
+    Duration life = Duration.between(from, cert.notAfter());
+    Instant renewAt = from.plus(life.multipliedBy(2).dividedBy(3));
     long delay = Math.max(0, Duration.between(clock.instant(), renewAt).toMillis());
     scheduler.schedule(this::renew, delay, TimeUnit.MILLISECONDS);
   }
@@ -172,7 +196,7 @@ public final class ServerCertificate implements AutoCloseable {
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     int i = 0;
-    for (java.security.cert.X509Certificate anchor : ca.bundle()) {
+    for (java.security.cert.X509Certificate anchor : ca.current().bundle()) {
       ts.setCertificateEntry("anchor-" + i++, anchor);
     }
     return ts;
@@ -180,10 +204,8 @@ public final class ServerCertificate implements AutoCloseable {
 
   private KeyStore keyStore(IssuedCertificate cert, KeyPair keys) throws Exception {
     List<Certificate> chain = new ArrayList<>();
-    chain.add(Pem.parseCertificate(cert.der()));
-    for (X509Certificate c : ca.chainAbove()) {
-      chain.add(c);
-    }
+    // The chain the certificate was issued with (its issuing CA, whichever was active then).
+    chain.addAll(Pem.parseCertificates(cert.chainPem()));
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setKeyEntry("rotor", keys.getPrivate(), STORE_PASSWORD, chain.toArray(new Certificate[0]));

@@ -19,6 +19,7 @@ import dev.rotor.server.CrashPoint;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.Metrics;
 import dev.rotor.server.RotorException;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.ca.CertificateAuthority;
 import dev.rotor.server.store.Journal;
 import dev.rotor.server.store.NewCertificate;
@@ -70,22 +71,23 @@ public final class IssuanceService {
   /** Clock-skew allowance: notBefore = now − 30 s. */
   public static final Duration BACKDATE = Duration.ofSeconds(30);
 
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final Map<String, Profile> profiles;
   private final Profile serverProfile;
   private final NamePolicy policy;
   private final NamePolicy serverPolicy;
   private final CsrChecker csrChecker = new CsrChecker(CryptoProviders.signing());
-  private final CertificateSigner signer;
+  /** One signer per issuing CA (it encodes the CA's fixed extensions once). */
+  private final Map<Integer, Signing> signers = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Signing(CertificateSigner signer, URI crl, URI caIssuers) {}
   private final Journal journal;
   private final PgCertificateStore store;
   private final BlockedKeys blockedKeys;
   private final Clock clock;
   private final Metrics metrics;
-  private final URI crlUrl;
+  private final String publicHttpUrl;
   private final URI ocspUrl;
-  private final URI caIssuersUrl;
-  private final String chainAbovePem;
   private final ObjectMapper json = new ObjectMapper();
 
   private volatile IssuanceStats stats;
@@ -95,7 +97,7 @@ public final class IssuanceService {
    * @param serverPolicy the name policy for that profile (the permitted suffixes plus the server's host names)
    * @param publicHttpUrl base URL of the plain-HTTP port, for the CRL DP and AIA extensions
    */
-  public IssuanceService(CertificateAuthority ca, Map<String, Profile> profiles, NamePolicy policy, Profile serverProfile,
+  public IssuanceService(ActiveCa ca, Map<String, Profile> profiles, NamePolicy policy, Profile serverProfile,
       NamePolicy serverPolicy, Journal journal, PgCertificateStore store, BlockedKeys blockedKeys, Clock clock, Metrics metrics,
       String publicHttpUrl) {
     this.ca = ca;
@@ -103,16 +105,13 @@ public final class IssuanceService {
     this.policy = policy;
     this.serverProfile = serverProfile;
     this.serverPolicy = serverPolicy;
-    this.signer = new CertificateSigner(ca.issuing(), CryptoProviders.signing());
     this.journal = journal;
     this.store = store;
     this.blockedKeys = blockedKeys;
     this.clock = clock;
     this.metrics = metrics;
-    this.crlUrl = URI.create(publicHttpUrl + "/crl");
+    this.publicHttpUrl = publicHttpUrl;
     this.ocspUrl = URI.create(publicHttpUrl + "/ocsp");
-    this.caIssuersUrl = URI.create(publicHttpUrl + "/ca/issuer.crt");
-    this.chainAbovePem = ca.chainAbovePem();
   }
 
   /** Counts issuances and keeps recent refusals for the admin UI's overview. */
@@ -203,14 +202,16 @@ public final class IssuanceService {
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Instant notBefore = now.minus(BACKDATE);
-    Instant caNotBefore = ca.issuingCertificate().getNotBefore().toInstant();
+    // The CA in force now (it changes when the CA rotates); the leaf stays within its validity.
+    CertificateAuthority active = ca.current();
+    Instant caNotBefore = active.issuingCertificate().getNotBefore().toInstant();
     if (notBefore.isBefore(caNotBefore)) {
       // A CA made (or imported) less than BACKDATE ago: stay within its validity (the lint gate's
       // validity-within-issuer rule found this; such a leaf was refused at every issuance before).
       notBefore = caNotBefore;
     }
     Instant notAfter = now.plus(ttl);
-    Instant caNotAfter = ca.notAfter();
+    Instant caNotAfter = active.notAfter();
     if (notAfter.isAfter(caNotAfter)) {
       // Never issue past the issuer (RFC 5280 path validation would fail); cap, unless too little is left.
       notAfter = caNotAfter;
@@ -223,9 +224,15 @@ public final class IssuanceService {
     String serialHex = Serials.toHex(serial);
     X500Name subject = subjectFor(names);
     byte[] tbs;
+    CertificateSigner signer;
     try {
+      // Each CA has its own CRL (RFC 5280 §5: a CRL covers one issuer) and its own certificate URL.
+      Signing signing = signers.computeIfAbsent(active.issuerId(),
+          id -> new Signing(new CertificateSigner(active.issuing(), CryptoProviders.signing()),
+              crlUrl(id), caIssuersUrl(id)));
+      signer = signing.signer();
       tbs = signer.tbs(new LeafTemplate(serial, csr.publicKey(), subject, names, notBefore, notAfter,
-          profile.usages(), crlUrl, ocspUrl, caIssuersUrl), lintExpectation(profile));
+          profile.usages(), signing.crl(), ocspUrl, signing.caIssuers()), lintExpectation(profile, active.issuerId()));
     } catch (PkiException e) {
       throw PkiErrors.toRotor(e);
     } catch (SigningKeyUnavailableException e) {
@@ -237,7 +244,7 @@ public final class IssuanceService {
     // 1. Pre-record: the serial and exactly what is about to be signed, committed before the CA
     //    key is used (relaxed commit: see Journal.submitRelaxed and docs/architecture.md).
     journal.executeRelaxed(tx -> {
-      store.insertPrecertificate(tx, serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
+      store.insertPrecertificate(tx, serialHex, active.issuerId(), profile.name(), request.channel().wire(),
           request.requester(), tbs);
       return null;
     });
@@ -251,7 +258,7 @@ public final class IssuanceService {
       throw new RotorException(ErrorCode.UNAVAILABLE, "the CA key is unavailable (its PKCS#11 token failed); retry later", e);
     }
     CrashPoint.AFTER_SIGN.reached();
-    NewCertificate record = new NewCertificate(serialHex, ca.issuerId(), profile.name(), request.channel().wire(),
+    NewCertificate record = new NewCertificate(serialHex, active.issuerId(), profile.name(), request.channel().wire(),
         request.requester(), subject.toString(), names.asStrings(), notBefore, notAfter, der);
     String details = auditDetails(record, csr, request.auditDetails());
     // 3. The final record and its audit entry, durably; the certificate leaves only after this.
@@ -265,13 +272,23 @@ public final class IssuanceService {
     });
     CrashPoint.AFTER_FINAL_COMMIT.reached();
     String leafPem = Pem.certificate(der);
-    return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + chainAbovePem, notBefore, notAfter,
+    return new IssuedCertificate(serial, serialHex, der, leafPem, leafPem + active.chainAbovePem(), notBefore, notAfter,
         record.sans(), profile.name());
   }
 
   /** What the lint gate checks a certificate of {@code profile} against (also used by the checker job). */
-  public CertificateLint.Expectation lintExpectation(Profile profile) {
-    return CertificateLint.Expectation.of(profile, BACKDATE, crlUrl, ocspUrl, caIssuersUrl);
+  public CertificateLint.Expectation lintExpectation(Profile profile, int issuerId) {
+    return CertificateLint.Expectation.of(profile, BACKDATE, crlUrl(issuerId), ocspUrl, caIssuersUrl(issuerId));
+  }
+
+  /** The CRL distribution point written into the certificates of CA {@code issuerId}. */
+  private URI crlUrl(int issuerId) {
+    return URI.create(publicHttpUrl + "/crl/" + issuerId);
+  }
+
+  /** The AIA caIssuers URL written into the certificates of CA {@code issuerId}. */
+  private URI caIssuersUrl(int issuerId) {
+    return URI.create(publicHttpUrl + "/ca/issuers/" + issuerId + ".crt");
   }
 
   /** The profile a stored certificate was issued under, including the server's own; null if unknown. */

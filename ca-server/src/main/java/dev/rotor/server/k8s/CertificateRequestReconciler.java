@@ -12,7 +12,7 @@ import dev.rotor.pki.SpiffeId;
 import dev.rotor.pki.Usage;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.RotorException;
-import dev.rotor.server.ca.CertificateAuthority;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.issuance.Channel;
 import dev.rotor.server.issuance.IssuanceRequest;
 import dev.rotor.server.issuance.IssuanceService;
@@ -58,12 +58,12 @@ public final class CertificateRequestReconciler {
 
   private final IssuanceService issuance;
   private final PgCertificateStore certificates;
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final Journal journal;
   private final CsrChecker csrChecker = new CsrChecker(CryptoProviders.signing());
   private final ObjectMapper json = new ObjectMapper();
 
-  public CertificateRequestReconciler(IssuanceService issuance, PgCertificateStore certificates, CertificateAuthority ca,
+  public CertificateRequestReconciler(IssuanceService issuance, PgCertificateStore certificates, ActiveCa ca,
       Journal journal) {
     this.issuance = issuance;
     this.certificates = certificates;
@@ -109,7 +109,7 @@ public final class CertificateRequestReconciler {
       Optional<CertificateRecord> recorded = certificates.findByRequestKey(uid);
       if (recorded.isPresent()) {
         // Signed before, status not written (crash, conflict, API server error): the same certificate again.
-        return issued(recorded.get().serial(), Pem.certificate(recorded.get().der()) + ca.chainAbovePem(), true);
+        return issued(recorded.get().serial(), Pem.certificate(recorded.get().der()) + ca.current().chainAbovePem(recorded.get().issuerId()), true);
       }
       return signOrRefuse(cr, issuers);
     } catch (RotorException e) {
@@ -192,7 +192,7 @@ public final class CertificateRequestReconciler {
       if (e.code() == ErrorCode.CONFLICT) {
         // Another worker or replica signed it meanwhile: answer with that one.
         return certificates.findByRequestKey(cr.getMetadata().getUid())
-            .map(r -> issued(r.serial(), Pem.certificate(r.der()) + ca.chainAbovePem(), true))
+            .map(r -> issued(r.serial(), Pem.certificate(r.der()) + ca.current().chainAbovePem(r.issuerId()), true))
             .orElseThrow(() -> new RotorException(ErrorCode.UNAVAILABLE, "request recorded but its certificate is not visible yet"));
       }
       if (e.code().isTransient()) {
@@ -207,7 +207,7 @@ public final class CertificateRequestReconciler {
   private Outcome issued(String serial, String chainPem, boolean reused) {
     Base64.Encoder b64 = Base64.getEncoder();
     return new Outcome.Issued(serial, b64.encodeToString(chainPem.getBytes(StandardCharsets.US_ASCII)),
-        b64.encodeToString(ca.bundlePem().getBytes(StandardCharsets.US_ASCII)), reused);
+        b64.encodeToString(ca.current().bundlePem().getBytes(StandardCharsets.US_ASCII)), reused);
   }
 
   private Outcome failed(GenericKubernetesResource cr, ErrorCode code, String message) {

@@ -188,7 +188,7 @@ public final class StoredCertificateChecker implements AutoCloseable {
       return out;
     }
     for (CertificateLint.Finding f : issuer.get().lint()
-        .findingsOfCertificate(row.der(), issuance.lintExpectation(profile))) {
+        .findingsOfCertificate(row.der(), issuance.lintExpectation(profile, row.issuerId()))) {
       out.add(new String[] {"lint", f.toString()});
     }
     return out;

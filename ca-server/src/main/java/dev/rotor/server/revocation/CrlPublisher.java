@@ -5,7 +5,11 @@ import dev.rotor.pki.CryptoProviders;
 import dev.rotor.pki.PkiException;
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.RotorException;
+import dev.rotor.server.ca.ActiveCa;
 import dev.rotor.server.ca.CertificateAuthority;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.rotor.server.store.PgCertificateStore;
 import java.math.BigInteger;
 import java.time.Clock;
@@ -14,7 +18,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * The issuing CA's CRL: lists revoked certificates that have not yet expired (so it stays small
+ * One CRL per issuing CA still in the bundle ({@code /crl/<id>}, each leaf's CRL distribution
+ * point; {@code /crl} is the active CA's): lists revoked certificates that have not yet expired (so it stays small
  * with 15-minute certificates), signed by the issuing CA, nextUpdate = thisUpdate + validity (at
  * most 1 h).
  *
@@ -27,49 +32,58 @@ public final class CrlPublisher {
   /** A signed CRL and when it stops being current. */
   public record Crl(byte[] der, Instant thisUpdate, Instant nextUpdate, String generation) {}
 
-  private final CertificateAuthority ca;
+  private final ActiveCa ca;
   private final PgCertificateStore store;
-  private final CrlBuilder builder;
   private final Clock clock;
   private final Duration validity;
-  private volatile Crl current;
+  private final Map<Integer, CrlBuilder> builders = new ConcurrentHashMap<>();
+  private final Map<Integer, Crl> current = new ConcurrentHashMap<>();
 
-  public CrlPublisher(CertificateAuthority ca, PgCertificateStore store, Clock clock, Duration validity) {
+  public CrlPublisher(ActiveCa ca, PgCertificateStore store, Clock clock, Duration validity) {
     this.ca = ca;
     this.store = store;
-    this.builder = new CrlBuilder(ca.issuing(), CryptoProviders.signing());
     this.clock = clock;
     this.validity = validity;
   }
 
-  /** Marks the current CRL stale (called after a local revocation commits). */
+  /** Marks the current CRLs stale (called after a local revocation commits). */
   public void invalidate() {
-    current = null;
+    current.clear();
   }
 
-  /** The current CRL, rebuilt first if stale. */
+  /** The active issuing CA's current CRL, rebuilt first if stale. */
   public Crl current() {
-    Crl crl = current;
+    return current(ca.current().issuerId()).orElseThrow();
+  }
+
+  /** The current CRL of intermediate {@code issuerId}; empty once it has left the bundle. */
+  public Optional<Crl> current(int issuerId) {
+    Optional<CertificateAuthority.Issuer> issuer = ca.current().issuer(issuerId);
+    if (issuer.isEmpty()) {
+      return Optional.empty();
+    }
+    Crl crl = current.get(issuerId);
     Instant now = clock.instant();
     String generation = store.revocationGeneration();
     if (crl != null && crl.generation().equals(generation) && now.isBefore(crl.thisUpdate().plus(validity.dividedBy(2)))) {
-      return crl;
+      return Optional.of(crl);
     }
-    return rebuild(generation, now);
+    return Optional.of(rebuild(issuer.get(), generation, now));
   }
 
-  private synchronized Crl rebuild(String generation, Instant now) {
-    Crl crl = current;
+  private synchronized Crl rebuild(CertificateAuthority.Issuer issuer, String generation, Instant now) {
+    Crl crl = current.get(issuer.id());
     if (crl != null && crl.generation().equals(generation) && now.isBefore(crl.thisUpdate().plus(validity.dividedBy(2)))) {
       return crl;
     }
     Instant thisUpdate = now.truncatedTo(ChronoUnit.SECONDS);
     Instant nextUpdate = thisUpdate.plus(validity);
     try {
+      CrlBuilder builder = builders.computeIfAbsent(issuer.id(), id -> new CrlBuilder(issuer.ca(), CryptoProviders.signing()));
       byte[] der = builder.build(BigInteger.valueOf(store.nextCrlNumber()), thisUpdate, nextUpdate,
-          store.revokedUnexpired(ca.issuerId(), now));
+          store.revokedUnexpired(issuer.id(), now));
       crl = new Crl(der, thisUpdate, nextUpdate, generation);
-      current = crl;
+      current.put(issuer.id(), crl);
       return crl;
     } catch (PkiException e) {
       throw new RotorException(ErrorCode.INTERNAL, "cannot build the CRL", e);

@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * and every {@code pollInterval} otherwise (revocations by other replicas). Followers that already
  * have the current version wait (long poll) until it changes or their wait ends; waiting holds no
  * thread.
+ *
+ * <p>The answer also carries {@code taintedIssuers}: the key identifiers (lower-case hex) of the
+ * intermediates declared compromised ({@code POST /api/v1/ca/taint}) and still in the bundle.
+ * Agents refresh their trust bundle and replace, at once, every certificate those CAs signed. The
+ * list is part of the version, so long polls end when it changes.
  */
 public final class RevocationFeed implements AutoCloseable {
 
@@ -68,6 +73,7 @@ public final class RevocationFeed implements AutoCloseable {
       Thread.ofPlatform().name("rotor-revocation-feed").daemon(true).factory());
   private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
   private volatile Snapshot current;
+  private volatile java.util.function.Supplier<List<String>> tainted = List::of;
 
   public RevocationFeed(PgCertificateStore store, Clock clock, ObjectMapper json, Duration pollInterval) {
     this.store = store;
@@ -75,6 +81,12 @@ public final class RevocationFeed implements AutoCloseable {
     this.json = json;
     this.current = build(List.of());
     scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Where {@code taintedIssuers} comes from (the CA snapshot). */
+  public void taintedIssuersFrom(java.util.function.Supplier<List<String>> keyIds) {
+    this.tainted = keyIds;
+    invalidate();
   }
 
   /** A revocation committed here: publish it now rather than at the next poll. */
@@ -132,12 +144,18 @@ public final class RevocationFeed implements AutoCloseable {
   private Snapshot build(List<PgCertificateStore.RevokedCertificate> revoked) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
+      List<String> taintedIds = tainted.get();
+      for (String id : taintedIds) {
+        d.update(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        d.update((byte) ',');
+      }
       for (PgCertificateStore.RevokedCertificate r : revoked) {
         d.update(ByteBuffer.allocate(8).putLong(r.seq()).array());
       }
       String version = HexFormat.of().formatHex(d.digest(), 0, 12);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("version", version);
+      out.put("taintedIssuers", taintedIds);
       out.put("revoked", revoked.stream().map(r -> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", r.serial());
