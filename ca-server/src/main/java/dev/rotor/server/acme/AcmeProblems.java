@@ -61,6 +61,7 @@ public final class AcmeProblems {
           NOT_ACCEPTABLE, CONFLICT -> AcmeError.MALFORMED;
       case UNAUTHENTICATED, FORBIDDEN, CSRF -> AcmeError.UNAUTHORIZED;
       case UNAVAILABLE, INTERNAL -> AcmeError.SERVER_INTERNAL;
+      case OVERLOADED -> AcmeError.RATE_LIMITED;
     };
     int status = switch (e.code()) {
       case BODY_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, NOT_FOUND, CONFLICT -> e.code().httpStatus();
@@ -68,7 +69,8 @@ public final class AcmeProblems {
       default -> error.status();
     };
     String detail = e.code().httpStatus() >= 500 ? "the server could not complete the request; try again" : e.getMessage();
-    Map<String, String> headers = e.code() == ErrorCode.UNAVAILABLE ? Map.of("Retry-After", "5") : Map.of();
+    Map<String, String> headers = e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.OVERLOADED
+        ? Map.of("Retry-After", "5") : Map.of();
     return new AcmeException(error, status, detail, List.of(), headers);
   }
 }
