@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -146,6 +147,19 @@ public final class AdmissionGate extends QoSHandler {
       callback.failed(new IllegalStateException("response already committed"));
       return;
     }
+    long length = request.getLength();
+    if (length < 0 || length > Exchange.MAX_BODY) {
+      // Unknown or too much to read for nothing: answer now; Jetty closes the connection after it.
+      write(response, callback, seconds, body);
+      return;
+    }
+    // Read the small body first (without blocking a thread), so that the keep-alive connection
+    // stays usable: a refused agent retries on it instead of paying for a new TLS handshake.
+    Content.Source.consumeAll(request, Callback.from(() -> write(response, callback, seconds, body),
+        failure -> write(response, callback, seconds, body)));
+  }
+
+  private static void write(Response response, Callback callback, long seconds, byte[] body) {
     response.setStatus(ErrorCode.OVERLOADED.httpStatus());
     response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
