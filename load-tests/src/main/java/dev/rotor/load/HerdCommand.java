@@ -67,7 +67,8 @@ final class HerdCommand {
         --token TOKEN         operator/admin token for POST /api/v1/join-tokens
                               (required; or the environment variable ROTOR_TOKEN)
         --agents N            agents in the herd (default 10000)
-        --outage D            how long the agents are held back after enrolment (default 2m)
+        --outage D            how long the CA is unreachable for the agents, counted from the
+                              first agent's certificate (default 2m); the release follows it
         --ca-bundle FILE      PEM trust anchors; without it <url>/ca/bundle.pem is fetched
                               once and trusted on first use
         --trust-domain TD     SPIFFE trust domain (default rotor.local)
@@ -154,12 +155,15 @@ final class HerdCommand {
     TrustAnchors anchors = IssueCommand.trust(options.caBundle(), options.baseUrl(), "--ca-bundle", out);
     TrustManager[] trust = anchors.sslContextTrustManagers();
     try (FleetClient client = new FleetClient(Duration.ofSeconds(25))) {
+      // The outage starts with the first certificate: the first-enrolled agents face exactly
+      // --outage, the later ones a little less (their renewals still fall due inside it).
+      Instant outageEnds = Instant.now().plus(options.outage());
       List<AgentCredential> credentials = FleetEnrolment.enrol(plan, options.baseUrl(), options.token(), anchors,
           trust, client, provider, options.enrolConcurrency(), options.timeout(), out);
       Instant firstExpiry = credentials.stream().map(AgentCredential::notAfter).min(Comparator.naturalOrder()).orElseThrow();
       Instant lastExpiry = credentials.stream().map(AgentCredential::notAfter).max(Comparator.naturalOrder()).orElseThrow();
       Duration lifetime = credentials.getFirst().lifetime();
-      Duration leftAtRelease = Duration.between(Instant.now().plus(options.outage()), firstExpiry);
+      Duration leftAtRelease = Duration.between(outageEnds, firstExpiry);
       out.printf(Locale.ROOT, "agents: certificates live %d s (renewal due at half-life, %d s); expiries spread over"
           + " %d s; the outage of %d s leaves the first-expiring %d s after the release%n", lifetime.toSeconds(),
           lifetime.toSeconds() / 2, Duration.between(firstExpiry, lastExpiry).toSeconds(), options.outage().toSeconds(),
@@ -176,9 +180,14 @@ final class HerdCommand {
         keys[i] = kpg.generateKeyPair();
         bodies[i] = JSON.writeValueAsBytes(Map.of("csr", CsrPool.pem(CsrPool.create(keys[i], plan.agentId(i), provider))));
       }
-      out.printf(Locale.ROOT, "outage: holding all %d agents back for %s%n", credentials.size(),
-          DurationArg.format(options.outage()));
-      Thread.sleep(options.outage().toMillis());
+      Duration hold = Duration.between(Instant.now(), outageEnds);
+      if (hold.isNegative()) {
+        out.println("herd: enrolment took longer than the outage; lengthen --outage or raise --enrol-concurrency");
+        return 1;
+      }
+      out.printf(Locale.ROOT, "outage: holding all %d agents back for another %s (%s since the first certificate)%n",
+          credentials.size(), DurationArg.format(hold), DurationArg.format(options.outage()));
+      Thread.sleep(hold.toMillis());
       return release(plan, client, credentials, bodies, trust);
     }
   }
