@@ -17,6 +17,7 @@ import java.security.KeyPairGenerator;
 import java.security.Provider;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -77,6 +78,12 @@ final class HerdCommand {
         --server-pid PID      read the server's CPU time and RSS from /proc/PID
         --timeout D           per-request timeout (default 30s)
         --enrol-concurrency N join-token + attestation requests in flight (default 32)
+        --spread D            release the agents uniformly over D instead of in one instant
+                              (default 0: all at once, the worst case; a real fleet's retry
+                              timers, at the 30 s backoff cap, fall over about 15 s)
+        --warm                open every agent's connection before the outage, so that the
+                              release resumes TLS sessions (a CA process that stayed up, e.g.
+                              a database outage) instead of full handshakes (a restarted CA)
         --help                this text
 
       Exit status: 0 when every agent renewed before its certificate expired and readiness never
@@ -84,16 +91,17 @@ final class HerdCommand {
       """;
 
   private static final Set<String> KNOWN = Set.of("url", "token", "agents", "outage", "ca-bundle",
-      "trust-domain", "ready-url", "server-pid", "timeout", "enrol-concurrency");
+      "trust-domain", "ready-url", "server-pid", "timeout", "enrol-concurrency", "spread", "warm");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_RESPONSE_BYTES = 64 * 1024;
 
   /** The parsed options. */
   record Options(String baseUrl, String token, int agents, Duration outage, Optional<Path> caBundle,
-      String trustDomain, URI readyUrl, OptionalLong serverPid, Duration timeout, int enrolConcurrency) {
+      String trustDomain, URI readyUrl, OptionalLong serverPid, Duration timeout, int enrolConcurrency,
+      Duration spread, boolean warm) {
 
     static Options parse(String[] args, Function<String, String> env) throws UsageException {
-      CommandLine given = CommandLine.parse(args, KNOWN);
+      CommandLine given = CommandLine.parse(args, KNOWN, Set.of("warm"));
       String url = given.baseUrl(true);
       String token = given.required("token", env.apply("ROTOR_TOKEN"));
       int agents = given.integer("agents", 10_000, 1, 1_000_000);
@@ -114,8 +122,12 @@ final class HerdCommand {
       if (timeout.isZero()) {
         throw new UsageException("--timeout must be more than zero");
       }
+      Duration spread = given.duration("spread", Duration.ZERO);
+      if (spread.compareTo(outage) > 0) {
+        throw new UsageException("--spread must not be longer than --outage");
+      }
       return new Options(url, token, agents, outage, bundle, given.trustDomain(), ready, pid, timeout,
-          given.integer("enrol-concurrency", 32, 1, 1024));
+          given.integer("enrol-concurrency", 32, 1, 1024), spread, given.has("warm"));
     }
   }
 
@@ -172,6 +184,14 @@ final class HerdCommand {
         out.println("herd: the outage outlasts the agent certificates; shorten --outage or lengthen the agent profile");
         return 1;
       }
+      if (options.warm()) {
+        List<FleetAgent> agents = new ArrayList<>();
+        for (AgentCredential c : credentials) {
+          agents.add(new FleetAgent(c.agent(), c, client.executor()));
+        }
+        FleetEnrolment.connect(agents, client, options.baseUrl(), RenewFleetCommand.CONNECT_CONCURRENCY,
+            options.timeout(), Duration.ofSeconds(25), out);
+      }
       // Keys and CSRs made now, so that the release measures the server and not key generation here.
       byte[][] bodies = new byte[credentials.size()][];
       KeyPair[] keys = new KeyPair[credentials.size()];
@@ -204,10 +224,19 @@ final class HerdCommand {
     long release = System.nanoTime();
     Instant releasedAt = Instant.now();
     monitor.start();
-    out.printf(Locale.ROOT, "release: %d agents renew at once%n", credentials.size());
+    out.printf(Locale.ROOT, "release: %d agents renew %s%n", credentials.size(), options.spread().isZero()
+        ? "at once" : "spread uniformly over " + DurationArg.format(options.spread()));
     for (int i = 0; i < credentials.size(); i++) {
       outcomes[i] = new Outcome(i, credentials.get(i).notAfter());
-      attempt(client, renew, credentials.get(i), bodies[i], outcomes[i], finished, timers, plan);
+      AgentCredential c = credentials.get(i);
+      Outcome o = outcomes[i];
+      byte[] body = bodies[i];
+      if (options.spread().isZero()) {
+        attempt(client, renew, c, body, o, finished, timers, plan);
+      } else {
+        timers.schedule(() -> attempt(client, renew, c, body, o, finished, timers, plan),
+            ThreadLocalRandom.current().nextLong(options.spread().toMillis()), TimeUnit.MILLISECONDS);
+      }
     }
     Instant lastExpiry = credentials.stream().map(AgentCredential::notAfter).max(Comparator.naturalOrder()).orElseThrow();
     boolean all = finished.await(Duration.between(Instant.now(), lastExpiry).toMillis() + 10_000, TimeUnit.MILLISECONDS);
@@ -319,10 +348,10 @@ final class HerdCommand {
           Runtime.getRuntime().availableProcessors());
     }
     boolean pass = all && beforeExpiry == outcomes.length && server.readyFailures() == 0;
-    out.printf(Locale.ROOT, "RESULT herd agents=%d outage_s=%d all_renewed_s=%.1f renewed=%d before_expiry=%d expired=%d"
+    out.printf(Locale.ROOT, "RESULT herd agents=%d outage_s=%d spread_s=%d warm=%b all_renewed_s=%.1f renewed=%d before_expiry=%d expired=%d"
             + " shed_429=%d shed_503=%d other_errors=%d attempts=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f"
             + " first_tenth_s=%.1f last_tenth_s=%.1f ready_failures=%d server_cpu_s=%.1f server_rss_max_mb=%d verdict=%s%n",
-        outcomes.length, options.outage().toSeconds(), allRenewedS, renewed.size(), beforeExpiry, expired,
+        outcomes.length, options.outage().toSeconds(), options.spread().toSeconds(), options.warm(), allRenewedS, renewed.size(), beforeExpiry, expired,
         shed429.get(), shed503.get(), otherErrors.get(), attempts, pct(latency, 0.5), pct(latency, 0.99),
         pct(latency, 1.0), firstTenth / 1e9, lastTenth / 1e9, server.readyFailures(), server.cpuSeconds(),
         server.maxRssKb() / 1024, pass ? "PASS" : "FAIL");

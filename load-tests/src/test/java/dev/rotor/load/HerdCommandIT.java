@@ -63,7 +63,7 @@ class HerdCommandIT {
   }
 
   @Test
-  void an_outage_longer_than_the_certificates_is_refused_up_front() {
+  void a_bad_command_line_exits_2() {
     assertThat(RotorLoad.run(new String[] {"herd", "--url", "http://x"}, System.out, new PrintStream(new ByteArrayOutputStream()),
         name -> null)).isEqualTo(2);
   }
