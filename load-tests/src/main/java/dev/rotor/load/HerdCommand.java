@@ -78,6 +78,7 @@ final class HerdCommand {
         --server-pid PID      read the server's CPU time and RSS from /proc/PID
         --timeout D           per-request timeout (default 30s)
         --enrol-concurrency N join-token + attestation requests in flight (default 32)
+        (agents are released in random order, not in enrolment = expiry order)
         --spread D            release the agents uniformly over D instead of in one instant
                               (default 0: all at once, the worst case; a real fleet's retry
                               timers, at the 30 s backoff cap, fall over about 15 s)
@@ -226,7 +227,11 @@ final class HerdCommand {
     monitor.start();
     out.printf(Locale.ROOT, "release: %d agents renew %s%n", credentials.size(), options.spread().isZero()
         ? "at once" : "spread uniformly over " + DurationArg.format(options.spread()));
-    for (int i = 0; i < credentials.size(); i++) {
+    // In random order: enrolment order is expiry order, and releasing in it would make the
+    // first-expiring renew first whatever the server does (connections are accepted in order).
+    List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, credentials.size()).boxed().toList());
+    java.util.Collections.shuffle(order);
+    for (int i : order) {
       outcomes[i] = new Outcome(i, credentials.get(i).notAfter());
       AgentCredential c = credentials.get(i);
       Outcome o = outcomes[i];
