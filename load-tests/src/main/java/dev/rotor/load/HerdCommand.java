@@ -420,6 +420,7 @@ final class HerdCommand {
 
     Figures stop() {
       timer.shutdownNow();
+      http.close();
       long ticks = ticks();
       maxRssKb = Math.max(maxRssKb, rssKb());
       double cpu = ticks < 0 || ticksAtStart < 0 ? -1 : (ticks - ticksAtStart) / 100.0;
