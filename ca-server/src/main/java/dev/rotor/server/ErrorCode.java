@@ -26,6 +26,8 @@ public enum ErrorCode {
   NOT_ACCEPTABLE("not-acceptable", "Not acceptable", 406, false),
   ALREADY_REVOKED("already-revoked", "Certificate already revoked", 409, false),
   CONFLICT("conflict", "Conflict", 409, false),
+  /** Load shed before any work: more issuance requests than the server admits; sent with Retry-After. */
+  OVERLOADED("overloaded", "Too many requests in progress; retry after the time given", 429, true),
   UNAVAILABLE("unavailable", "Service temporarily unavailable", 503, true),
   INTERNAL("internal", "Internal error", 500, true),
   /**

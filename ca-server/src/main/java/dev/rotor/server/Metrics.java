@@ -1,9 +1,12 @@
 package dev.rotor.server;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import org.eclipse.jetty.server.handler.QoSHandler;
 
 /** Every metric name the server exports, in one place (Prometheus text on {@code /metrics}). */
 public final class Metrics {
@@ -19,6 +22,8 @@ public final class Metrics {
   public static final String LINT_FAILURES = "rotor_certificate_lint_failures";
   public static final String STORED_CHECK_MISMATCHES = "rotor_stored_certificate_mismatches";
   public static final String STORED_CHECKS = "rotor_stored_certificate_checks";
+  public static final String ADMISSION_REQUESTS = "rotor_admission_requests";
+  public static final String ADMISSION_QUEUED = "rotor_admission_queued";
 
   private final MeterRegistry registry;
 
@@ -97,5 +102,19 @@ public final class Metrics {
   public void storedMismatch(String kind) {
     Counter.builder(STORED_CHECK_MISMATCHES).description("problems found in stored certificates by the checker job, by kind")
         .tag("kind", kind).register(registry).increment();
+  }
+
+  /**
+   * The admission gate's counters: issuing requests seen, those that had to wait, those refused
+   * after waiting too long ({@code expired}) or because the queue was full ({@code exceeded}),
+   * and how many wait now. Read from the gate (Jetty holds it, so the meters' weak reference stays).
+   */
+  public void admission(QoSHandler gate) {
+    String d = "issuing requests through the admission gate: all, queued, refused after waiting (expired), refused at once (exceeded)";
+    FunctionCounter.builder(ADMISSION_REQUESTS, gate, QoSHandler::getTotalRequestCount).description(d).tag("outcome", "all").register(registry);
+    FunctionCounter.builder(ADMISSION_REQUESTS, gate, QoSHandler::getTotalSuspendedRequestCount).description(d).tag("outcome", "queued").register(registry);
+    FunctionCounter.builder(ADMISSION_REQUESTS, gate, QoSHandler::getTotalExpiredRequestCount).description(d).tag("outcome", "expired").register(registry);
+    FunctionCounter.builder(ADMISSION_REQUESTS, gate, QoSHandler::getTotalExceededRequestCount).description(d).tag("outcome", "exceeded").register(registry);
+    Gauge.builder(ADMISSION_QUEUED, gate, QoSHandler::getSuspendedRequestCount).description("issuing requests waiting for their turn now").register(registry);
   }
 }

@@ -22,6 +22,7 @@ import dev.rotor.server.agent.StaticPolicy;
 import dev.rotor.server.agent.WorkloadPolicy;
 import dev.rotor.server.api.PublicApi;
 import dev.rotor.server.api.ActivityApi;
+import dev.rotor.server.api.AdmissionGate;
 import dev.rotor.server.api.OverviewApi;
 import dev.rotor.server.api.RestApi;
 import dev.rotor.server.api.SessionApi;
@@ -308,6 +309,8 @@ public final class RotorServer implements AutoCloseable {
       // Agents long-poll the revocation feed for up to 55 s on keep-alive connections.
       https.setIdleTimeout(HTTPS_IDLE_TIMEOUT.toMillis());
       https.addBean(new TlsHandshakeTimeout(TLS_HANDSHAKE_TIMEOUT, HTTPS_IDLE_TIMEOUT));
+      // A herd of reconnecting agents: queue their connections in the kernel rather than refuse them.
+      https.setAcceptQueueSize(requested.admission().acceptQueue());
       https.open();
       started.add(https::close);
       config = config.withPorts(https.getLocalPort(), http.getLocalPort());
@@ -356,7 +359,9 @@ public final class RotorServer implements AutoCloseable {
 
       jetty.addConnector(http);
       jetty.addConnector(https);
-      jetty.setHandler(new ContextHandlerCollection(onConnector("https", httpsRouter), onConnector("http", httpRouter)));
+      AdmissionGate gate = new AdmissionGate(httpsRouter, config.admission().gate(), json, clock);
+      metrics.admission(gate);
+      jetty.setHandler(new ContextHandlerCollection(onConnector("https", gate), onConnector("http", httpRouter)));
       jetty.setStopTimeout(5_000);
       jetty.start();
       ca.start();

@@ -6,6 +6,7 @@ import dev.rotor.pki.KeyAlgorithm;
 import dev.rotor.pki.Profile;
 import dev.rotor.server.acme.AcmeSettings;
 import dev.rotor.server.acme.StaticHosts;
+import dev.rotor.server.api.AdmissionGate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,8 @@ public record ServerConfig(
     AcmeSettings acme,
     Duration uiSessionIdle,
     Duration precertGrace,
-    Duration caRotationPoll) {
+    Duration caRotationPoll,
+    Admission admission) {
 
   /**
    * A PKCS#11 token holding the CA keys (generated there, never extractable).
@@ -98,6 +100,14 @@ public record ServerConfig(
    * @param workers requests reconciled in parallel
    */
   public record Crd(KubernetesMode mode, String leaseNamespace, int workers) {}
+
+  /**
+   * Load shedding on the HTTPS port (see docs/architecture.md, "Load shedding").
+   *
+   * @param gate the admission gate in front of the issuing routes
+   * @param acceptQueue the TCP accept backlog of the HTTPS port (connections not yet accepted)
+   */
+  public record Admission(AdmissionGate.Settings gate, int acceptQueue) {}
 
   /** Every key the server understands, in its environment spelling, with what it means. */
   public static final Map<String, String> KEYS = keys();
@@ -151,6 +161,11 @@ public record ServerConfig(
     k.put("ROTOR_ACME_ORDERS_PER_HOUR", "new orders one ACME account may create per clock hour: 300");
     k.put("ROTOR_ACME_PENDING_AUTHORIZATIONS", "pending authorizations one ACME account may hold: 300");
     k.put("ROTOR_ACME_ORDER_LIFETIME", "how long ACME orders and authorizations stay usable: 1h");
+    k.put("ROTOR_ADMISSION_MAX_CONCURRENT", "issuing requests (agent attest, renew, workloads/sign; REST issue) handled at once: 64");
+    k.put("ROTOR_ADMISSION_MAX_QUEUED", "issuing requests waiting beyond that, soonest-expiring first; more get 429 + Retry-After: 2000");
+    k.put("ROTOR_ADMISSION_MAX_WAIT", "the longest an issuing request waits for its turn before 429 + Retry-After: 5s");
+    k.put("ROTOR_ADMISSION_MAX_RETRY_AFTER", "the largest Retry-After the server sends when it sheds load: 60s");
+    k.put("ROTOR_HTTPS_ACCEPT_QUEUE", "TCP accept backlog of the HTTPS port (the kernel caps it at net.core.somaxconn): 1024");
     k.put("ROTOR_PUBLIC_HTTP_URL", "base URL put in certificates for CRL and OCSP: http://<first hostname or localhost>:<http port>");
     return Map.copyOf(k);
   }
@@ -252,7 +267,8 @@ public record ServerConfig(
         acme(v),
         uiSessionIdle(duration(v, "uisessionidle", Duration.ofMinutes(30))),
         precertGrace(duration(v, "precertgrace", Duration.ofMinutes(5))),
-        caRotationPoll(duration(v, "carotationpoll", Duration.ofSeconds(5))));
+        caRotationPoll(duration(v, "carotationpoll", Duration.ofSeconds(5))),
+        admission(v));
   }
 
   private static Duration precertGrace(Duration d) {
@@ -300,6 +316,25 @@ public record ServerConfig(
       throw new IllegalArgumentException("the PKCS#11 PIN is empty");
     }
     return Optional.of(new Pkcs11(Path.of(library.get()), slotId, pinValue));
+  }
+
+  private static Admission admission(Map<String, Object> v) {
+    AdmissionGate.Settings d = AdmissionGate.Settings.defaults();
+    int queued = intValue(v, "admissionmaxqueued", d.maxQueued());
+    if (queued < 0) {
+      throw new IllegalArgumentException("ROTOR_ADMISSION_MAX_QUEUED must be 0 or more");
+    }
+    Duration wait = duration(v, "admissionmaxwait", d.maxWait());
+    if (wait.isNegative() || wait.isZero() || wait.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException("ROTOR_ADMISSION_MAX_WAIT must be more than 0 and at most 1m");
+    }
+    Duration retry = duration(v, "admissionmaxretryafter", d.maxRetryAfter());
+    if (retry.compareTo(Duration.ofSeconds(1)) < 0 || retry.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("ROTOR_ADMISSION_MAX_RETRY_AFTER must be between 1s and 1h");
+    }
+    return new Admission(new AdmissionGate.Settings(
+        positive(v, "admissionmaxconcurrent", d.maxConcurrent()), queued, wait, retry),
+        positive(v, "httpsacceptqueue", 1024));
   }
 
   private static AcmeSettings acme(Map<String, Object> v) {
@@ -366,7 +401,7 @@ public record ServerConfig(
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
         permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, pkcs11, rootTtl,
         intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle,
-        precertGrace, caRotationPoll);
+        precertGrace, caRotationPoll, admission);
   }
 
   /** Base URL of the plain-HTTP port written into certificates: configured, or the first host name and the HTTP port. */

@@ -133,4 +133,25 @@ class ServerConfigTest {
         .hasMessageContaining("ROTOR_CRD_CONTROLLER=on needs the Kubernetes API");
     assertThat(dir).doesNotExist();
   }
+
+  @Test
+  void admission_defaults_and_bounds() {
+    ServerConfig c = ServerConfig.fromMap(Map.of());
+    assertThat(c.admission().gate().maxConcurrent()).isEqualTo(64);
+    assertThat(c.admission().gate().maxQueued()).isEqualTo(2_000);
+    assertThat(c.admission().gate().maxWait()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.admission().gate().maxRetryAfter()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.admission().acceptQueue()).isEqualTo(1024);
+    ServerConfig set = ServerConfig.fromMap(Map.of("ROTOR_ADMISSION_MAX_CONCURRENT", "8", "admissionMaxQueued", "0",
+        "ROTOR_ADMISSION_MAX_WAIT", "1s", "ROTOR_ADMISSION_MAX_RETRY_AFTER", "10s", "ROTOR_HTTPS_ACCEPT_QUEUE", "4096"));
+    assertThat(set.admission().gate().maxConcurrent()).isEqualTo(8);
+    assertThat(set.admission().gate().maxQueued()).isZero();
+    assertThat(set.admission().acceptQueue()).isEqualTo(4096);
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_ADMISSION_MAX_CONCURRENT", "0")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_ADMISSION_MAX_WAIT", "0s")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ROTOR_ADMISSION_MAX_WAIT");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_ADMISSION_MAX_RETRY_AFTER", "2h")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ROTOR_ADMISSION_MAX_RETRY_AFTER");
+  }
 }

@@ -21,6 +21,8 @@ public final class RotorLoad {
         issue         closed-loop load on POST /api/v1/certificates (rotor-load issue --help)
         renew-fleet   a simulated agent fleet renewing its workloads over mTLS at the rate it
                       needs (rotor-load renew-fleet --help)
+        herd          a fleet held back by a CA outage, then released at once: every agent
+                      renews, honouring 429/503 + Retry-After (rotor-load herd --help)
         fleet-policy  the server's static policy for renew-fleet (rotor-load fleet-policy --help)
         taint-fleet   time from a CA taint to the last of a fleet's identities re-issued by the new CA
         proxy         the agent's mTLS data-plane proxy against nginx, with ab
@@ -67,6 +69,9 @@ public final class RotorLoad {
     }
     if (args[0].equals("taint-fleet")) {
       return taintFleet(Arrays.copyOfRange(args, 1, args.length), out, err, env);
+    }
+    if (args[0].equals("herd")) {
+      return herd(Arrays.copyOfRange(args, 1, args.length), out, err, env);
     }
     if (args[0].equals("fleet-policy")) {
       String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -116,6 +121,27 @@ public final class RotorLoad {
       return new IssueCommand(options, out).run();
     } catch (Exception e) {
       err.println("rotor-load issue: " + describe(e));
+      return 1;
+    }
+  }
+
+  private static int herd(String[] args, PrintStream out, PrintStream err, Function<String, String> env) {
+    if (Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+      out.print(HerdCommand.USAGE);
+      return 0;
+    }
+    HerdCommand.Options options;
+    try {
+      options = HerdCommand.Options.parse(args, env);
+    } catch (UsageException e) {
+      err.println("rotor-load herd: " + e.getMessage());
+      err.println("(rotor-load herd --help lists the options)");
+      return 2;
+    }
+    try {
+      return new HerdCommand(options, out).run();
+    } catch (Exception e) {
+      err.println("rotor-load herd: " + describe(e));
       return 1;
     }
   }

@@ -17,6 +17,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,8 @@ public final class AgentApiClient implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_BODY = 256 * 1024;
+  /** Request header naming the notAfter of the certificate a workload renewal replaces (the server's admission gate reads it). */
+  public static final String CURRENT_NOT_AFTER = "Rotor-Current-Not-After";
 
   private final URI server;
   private final List<X509Certificate> bootstrapAnchors;
@@ -140,16 +143,21 @@ public final class AgentApiClient implements AutoCloseable {
     body.put("method", method);
     body.put("token", token);
     body.put("csr", csrPem);
-    return issued(anonymous, "/agent/v1/attest", body);
+    return issued(anonymous, "/agent/v1/attest", body, Map.of());
   }
 
   /** {@code POST /agent/v1/renew} with the current agent certificate. */
   public Issued renew(String csrPem) throws ApiError {
-    return issued(mtls(), "/agent/v1/renew", Map.of("csr", csrPem));
+    return issued(mtls(), "/agent/v1/renew", Map.of("csr", csrPem), Map.of());
   }
 
-  /** {@code POST /agent/v1/workloads/sign}; {@code ttl} null for the profile's default. */
-  public Issued signWorkload(String csrPem, String spiffeId, List<String> dnsNames, Duration ttl, String target) throws ApiError {
+  /**
+   * {@code POST /agent/v1/workloads/sign}; {@code ttl} null for the profile's default;
+   * {@code currentNotAfter} (null if none) is sent as {@value #CURRENT_NOT_AFTER} so that a
+   * server shedding load serves the soonest-expiring first.
+   */
+  public Issued signWorkload(String csrPem, String spiffeId, List<String> dnsNames, Duration ttl, String target,
+      Instant currentNotAfter) throws ApiError {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("csr", csrPem);
     body.put("spiffeId", spiffeId);
@@ -162,7 +170,8 @@ public final class AgentApiClient implements AutoCloseable {
     if (ttl != null) {
       body.put("ttlSeconds", ttl.toSeconds());
     }
-    return issued(mtls(), "/agent/v1/workloads/sign", body);
+    return issued(mtls(), "/agent/v1/workloads/sign", body,
+        currentNotAfter == null ? Map.of() : Map.of(CURRENT_NOT_AFTER, currentNotAfter.toString()));
   }
 
   /** {@code GET /agent/v1/bundle}. */
@@ -171,7 +180,7 @@ public final class AgentApiClient implements AutoCloseable {
     HttpResponse<byte[]> r = send(s == null ? anonymous : s.http(), HttpRequest.newBuilder(server.resolve("/agent/v1/bundle")).GET());
     JsonNode json = json(r);
     if (r.statusCode() != 200) {
-      throw problem(r.statusCode(), json);
+      throw problem(r, json);
     }
     try {
       TrustBundle b = TrustBundle.parse(json.path("bundle").asText(""));
@@ -196,19 +205,21 @@ public final class AgentApiClient implements AutoCloseable {
     return s.http();
   }
 
-  private Issued issued(HttpClient http, String path, Map<String, Object> body) throws ApiError {
+  private Issued issued(HttpClient http, String path, Map<String, Object> body, Map<String, String> headers) throws ApiError {
     byte[] bytes;
     try {
       bytes = JSON.writeValueAsBytes(body);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    HttpResponse<byte[]> r = send(http, HttpRequest.newBuilder(server.resolve(path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+    headers.forEach(request::header);
+    HttpResponse<byte[]> r = send(http, request);
     JsonNode json = json(r);
     if (r.statusCode() != 201 && r.statusCode() != 200) {
-      throw problem(r.statusCode(), json);
+      throw problem(r, json);
     }
     try {
       Issued issued = Issued.fromJson(json, clock.instant());
@@ -244,11 +255,12 @@ public final class AgentApiClient implements AutoCloseable {
     }
   }
 
-  private static ApiError problem(int status, JsonNode json) {
+  private ApiError problem(HttpResponse<byte[]> r, JsonNode json) {
     String type = json.path("type").isTextual() ? json.path("type").asText() : null;
     String detail = json.path("detail").isTextual() ? json.path("detail").asText()
         : json.path("title").isTextual() ? json.path("title").asText() : null;
-    return ApiError.ofStatus(status, type, detail);
+    return ApiError.ofStatus(r.statusCode(), type, detail,
+        ApiError.parseRetryAfter(r.headers().firstValue("Retry-After").orElse(null), clock.instant()));
   }
 
   private HttpClient newHttpClient(Credentials credentials) {

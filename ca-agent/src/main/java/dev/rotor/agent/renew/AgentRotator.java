@@ -70,6 +70,8 @@ public final class AgentRotator implements AutoCloseable {
   private java.util.concurrent.ScheduledFuture<?> next;
   private boolean mustAttest;
   private int failures;
+  /** The Retry-After of the last failure, if the server sent one. */
+  private Optional<Duration> retryAfter = Optional.empty();
 
   public AgentRotator(AgentApiClient api, Attestation attestation, CredentialStore store, RenewalPolicy policy,
       Backoff backoff, Clock clock, RandomGenerator random, Events events, Optional<String> expectedNode) {
@@ -188,7 +190,7 @@ public final class AgentRotator implements AutoCloseable {
       } else {
         log.warn("attestation failed method={} kind={} error={}", attestation.method(), e.kind(), e.getMessage());
       }
-      failed();
+      failed(e.retryAfter());
     } catch (PkiException e) {
       events.agentRenewal("failed");
       log.warn("attestation returned an unusable certificate: {}", e.getMessage());
@@ -214,7 +216,7 @@ public final class AgentRotator implements AutoCloseable {
         log.warn("agent renewal failed, keeping the current certificate until {}: {}", current.notAfter(), e.getMessage());
         events.agentRenewal("failed");
       }
-      failed();
+      failed(e.retryAfter());
     } catch (PkiException e) {
       log.warn("renewal returned an unusable certificate: {}", e.getMessage());
       events.agentRenewal("failed");
@@ -244,7 +246,12 @@ public final class AgentRotator implements AutoCloseable {
   }
 
   private void failed() {
+    failed(Optional.empty());
+  }
+
+  private void failed(Optional<Duration> serverRetryAfter) {
     failures++;
+    retryAfter = serverRetryAfter;
   }
 
   private void publish(Credentials fresh, boolean persist) {
@@ -259,6 +266,7 @@ public final class AgentRotator implements AutoCloseable {
     api.use(fresh);
     current = fresh;
     failures = 0;
+    retryAfter = Optional.empty();
     renewAt = policy.renewAt(fresh.notBefore(), fresh.notAfter(), random.nextDouble());
     for (Consumer<Credentials> s : subscribers) {
       try {
@@ -278,7 +286,7 @@ public final class AgentRotator implements AutoCloseable {
     Duration delay;
     Credentials c = current;
     if (failures > 0) {
-      delay = backoff.delay(failures - 1, random.nextDouble());
+      delay = backoff.delay(failures - 1, random.nextDouble(), retryAfter);
       if (c != null && !c.isExpired(now) && !mustAttest) {
         // Re-attest right at expiry rather than up to one backoff later.
         Duration untilExpiry = Duration.between(now, c.notAfter());

@@ -1,6 +1,7 @@
 package dev.rotor.agent.renew;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Capped exponential backoff with "equal jitter": attempt {@code n} (0-based) waits between half
@@ -27,6 +28,26 @@ public record Backoff(Duration initial, Duration max) {
     long ceiling = ceiling(attempt).toMillis();
     long half = ceiling / 2;
     return Duration.ofMillis(half + Math.round((ceiling - half) * Math.min(Math.max(u, 0), 1)));
+  }
+
+  /**
+   * Jitter on top of a server's Retry-After: up to this share of it (at least up to 1 s), so that
+   * the agents a server refused together do not all return in the same instant.
+   */
+  public static final double RETRY_AFTER_JITTER = 0.2;
+
+  /**
+   * The delay before retry number {@code attempt}: with a server's {@code Retry-After}, at least
+   * that long plus jitter (the server knows when it will have room, so its hint replaces the
+   * exponential ceiling, up or down); without one, {@link #delay(int, double)}.
+   */
+  public Duration delay(int attempt, double u, Optional<Duration> retryAfter) {
+    if (retryAfter.isEmpty()) {
+      return delay(attempt, u);
+    }
+    Duration hint = retryAfter.get().isNegative() ? Duration.ZERO : retryAfter.get();
+    long spread = Math.max(1_000, Math.round(hint.toMillis() * RETRY_AFTER_JITTER));
+    return hint.plusMillis(Math.round(spread * Math.min(Math.max(u, 0), 1)));
   }
 
   /** {@code min(max, initial × 2^attempt)}. */

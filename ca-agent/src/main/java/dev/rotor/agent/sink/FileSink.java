@@ -98,7 +98,8 @@ public final class FileSink implements AutoCloseable {
             events.certificateHeld(target, id, a.leaf().getNotAfter().toInstant());
           }
           log.info("file sink renewing identity={} dir={} reason={}", id, dir, a.reason());
-          WorkloadIssuer.NewCertificate fresh = issuer.issue(wanted, null, target);
+          WorkloadIssuer.NewCertificate fresh = issuer.issue(wanted, null, target,
+              a.leaf() == null ? null : a.leaf().getNotAfter().toInstant());
           AtomicFile.write(dir.resolve("key.pem"), fresh.keyPem().getBytes(StandardCharsets.US_ASCII), true);
           AtomicFile.write(dir.resolve("cert.pem"), fresh.issued().chainPem().getBytes(StandardCharsets.US_ASCII), false);
           AtomicFile.write(dir.resolve("bundle.pem"), current.get().canonicalPem().getBytes(StandardCharsets.US_ASCII), false);
@@ -117,7 +118,7 @@ public final class FileSink implements AutoCloseable {
         queue.addAfter(id, deniedRetry);
       } else {
         events.workloadRenewal("failed");
-        retry(id, e.getMessage());
+        retry(id, e.getMessage(), e.retryAfter());
       }
     } catch (IOException | PkiException e) {
       events.workloadRenewal("failed");
@@ -126,8 +127,13 @@ public final class FileSink implements AutoCloseable {
   }
 
   private void retry(String id, String why) {
+    retry(id, why, Optional.empty());
+  }
+
+  /** Backs off; a server's Retry-After is waited at least, with jitter on top. */
+  private void retry(String id, String why, Optional<Duration> retryAfter) {
     int n = failures.merge(id, 1, Integer::sum);
-    Duration delay = backoff.delay(n - 1, random.nextDouble());
+    Duration delay = backoff.delay(n - 1, random.nextDouble(), retryAfter);
     log.warn("file sink renewal failed identity={} retryIn={} error={}", id, delay, why);
     queue.addAfter(id, delay);
   }

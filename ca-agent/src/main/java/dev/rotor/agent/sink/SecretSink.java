@@ -264,7 +264,7 @@ public final class SecretSink implements AutoCloseable {
         log.info("renewing secret={} identity={} reason={}", key, w.spiffeId(), a.reason());
         WorkloadIssuer.NewCertificate fresh;
         try {
-          fresh = issuer.issue(w.wanted(), w.ttl(), target(key));
+          fresh = issuer.issue(w.wanted(), w.ttl(), target(key), a.leaf() == null ? null : a.leaf().getNotAfter().toInstant());
         } catch (ApiError e) {
           if (e.kind() == ApiError.Kind.FORBIDDEN || e.kind() == ApiError.Kind.REJECTED) {
             // Asking again at once would get the same answer: wait, or for the pod or the Secret to change.
@@ -274,7 +274,7 @@ public final class SecretSink implements AutoCloseable {
             queue.addAfter(key, deniedRetry);
           } else {
             events.workloadRenewal("failed");
-            retry(key, e.getMessage());
+            retry(key, e.getMessage(), e.retryAfter());
           }
           return;
         } catch (PkiException e) {
@@ -381,8 +381,13 @@ public final class SecretSink implements AutoCloseable {
   }
 
   private void retry(String key, String why) {
+    retry(key, why, Optional.empty());
+  }
+
+  /** Backs off; a server's Retry-After is waited at least, with jitter on top. */
+  private void retry(String key, String why, Optional<Duration> retryAfter) {
     int n = failures.merge(key, 1, Integer::sum);
-    Duration delay = backoff.delay(n - 1, random.nextDouble());
+    Duration delay = backoff.delay(n - 1, random.nextDouble(), retryAfter);
     log.warn("secret sync failed secret={} retryIn={} error={}", key, delay, why);
     queue.addAfter(key, delay);
   }

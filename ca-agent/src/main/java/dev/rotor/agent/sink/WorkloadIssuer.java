@@ -8,6 +8,7 @@ import dev.rotor.pki.PkiException;
 import dev.rotor.pki.PrivateKeys;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.time.Instant;
 
 /** Makes a key on the node, has it signed, and checks the answer before any sink stores it. */
 final class WorkloadIssuer {
@@ -21,9 +22,11 @@ final class WorkloadIssuer {
     this.signer = signer;
   }
 
-  NewCertificate issue(CertificateCheck.Wanted wanted, Duration ttl, String target) throws ApiError, PkiException {
+  /** @param currentNotAfter when the certificate being replaced expires, or null */
+  NewCertificate issue(CertificateCheck.Wanted wanted, Duration ttl, String target, Instant currentNotAfter)
+      throws ApiError, PkiException {
     KeyPair keys = Csrs.newKeyPair();
-    Issued issued = signer.sign(Csrs.csr(keys), wanted.spiffeId(), wanted.dnsNames(), ttl, target);
+    Issued issued = signer.sign(Csrs.csr(keys), wanted.spiffeId(), wanted.dnsNames(), ttl, target, currentNotAfter);
     if (!PrivateKeys.matches(issued.leaf().getPublicKey(), keys.getPrivate())) {
       throw new PkiException(PkiException.Problem.MALFORMED, "the server signed a different key");
     }

@@ -61,6 +61,7 @@ public final class AcmeProblems {
           NOT_ACCEPTABLE, CONFLICT -> AcmeError.MALFORMED;
       case UNAUTHENTICATED, FORBIDDEN, CSRF -> AcmeError.UNAUTHORIZED;
       case UNAVAILABLE, INTERNAL, CERTIFICATE_LINT -> AcmeError.SERVER_INTERNAL;
+      case OVERLOADED -> AcmeError.RATE_LIMITED;
     };
     int status = switch (e.code()) {
       case BODY_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, NOT_FOUND, CONFLICT -> e.code().httpStatus();
@@ -69,7 +70,8 @@ public final class AcmeProblems {
     };
     String detail = e.code() == ErrorCode.CERTIFICATE_LINT ? e.getMessage()
         : e.code().httpStatus() >= 500 ? "the server could not complete the request; try again" : e.getMessage();
-    Map<String, String> headers = e.code() == ErrorCode.UNAVAILABLE ? Map.of("Retry-After", "5") : Map.of();
+    Map<String, String> headers = e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.OVERLOADED
+        ? Map.of("Retry-After", "5") : Map.of();
     return new AcmeException(error, status, detail, List.of(), headers);
   }
 }

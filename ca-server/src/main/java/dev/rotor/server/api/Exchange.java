@@ -154,7 +154,8 @@ public final class Exchange {
     p.put("detail", detail);
     try {
       if (code == ErrorCode.UNAVAILABLE) {
-        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+        // 3 to 8 s, so that clients refused together (a database outage) do not return together.
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(3 + java.util.concurrent.ThreadLocalRandom.current().nextInt(6)));
       }
       if (code == ErrorCode.UNAUTHENTICATED) {
         response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"rotor\"");
