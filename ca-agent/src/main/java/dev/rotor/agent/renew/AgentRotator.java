@@ -267,7 +267,9 @@ public final class AgentRotator implements AutoCloseable {
     current = fresh;
     failures = 0;
     retryAfter = Optional.empty();
-    renewAt = policy.renewAt(fresh.notBefore(), fresh.notAfter(), random.nextDouble());
+    renewAt = persist
+        ? policy.renewAt(fresh.notBefore(), fresh.notAfter(), random.nextDouble(), clock.instant())
+        : policy.renewAt(fresh.notBefore(), fresh.notAfter(), random.nextDouble());
     for (Consumer<Credentials> s : subscribers) {
       try {
         s.accept(fresh);

@@ -48,6 +48,21 @@ public record RenewalPolicy(double fraction, double jitter, Duration backdate) {
   }
 
   /**
+   * As {@link #renewAt(Instant, Instant, double)} for a certificate received at {@code receivedAt}:
+   * the lifetime counts from then at the latest. The server backdates notBefore by 30 s, but never
+   * before its issuing CA's notBefore, so a certificate from a CA made moments ago (CA rotation
+   * with short lifetimes) starts nearer its notBefore than the backdate assumes.
+   */
+  public Instant renewAt(Instant notBefore, Instant notAfter, double u, Instant receivedAt) {
+    Instant start = start(notBefore, notAfter);
+    if (receivedAt.isBefore(start) && receivedAt.isAfter(notBefore)) {
+      start = receivedAt;
+    }
+    double factor = fraction * (1 + jitter * (2 * u - 1));
+    return start.plus(scale(Duration.between(start, notAfter), factor));
+  }
+
+  /**
    * When a sink should look at a stored certificate again: at its renewal point plus up to
    * {@code jitter} of the renewal delay ({@code u} in [0, 1)), never before it is due. Agents that
    * share a Secret thus wake at different moments, and those that wake later find it renewed.

@@ -28,6 +28,21 @@ class RenewalPolicyTest {
   }
 
   @Test
+  void aCertificateWhoseNotBeforeWasNotBackdatedCountsFromItsReceipt() {
+    // The server clamps notBefore to a CA made seconds ago: 20 s lifetime, received 5 s after notBefore.
+    RenewalPolicy half = RenewalPolicy.HALF_LIFE;
+    Instant na = NB.plusSeconds(20);
+    Instant received = NB.plusSeconds(5);
+    assertThat(half.renewAt(NB, na, 0.5, received)).isEqualTo(received.plus(Duration.ofMillis(7_500)));
+    // without the receipt time the backdate assumption puts it past the middle of the real lifetime
+    assertThat(half.renewAt(NB, na, 0.5)).isAfter(half.renewAt(NB, na, 0.5, received));
+    // a normally backdated certificate: the receipt time changes nothing
+    Instant nb = NB;
+    Instant after = nb.plusSeconds(30);
+    assertThat(half.renewAt(nb, NA, 0.5, after)).isEqualTo(half.renewAt(nb, NA, 0.5));
+  }
+
+  @Test
   void dueFromTheRenewalPointOn() {
     assertThat(p.isDue(NB.plusSeconds(449), NB, NA)).isFalse();
     assertThat(p.isDue(NB.plusSeconds(450), NB, NA)).isTrue();
