@@ -29,13 +29,13 @@ class RenewalPolicyTest {
 
   @Test
   void aCertificateWhoseNotBeforeWasNotBackdatedCountsFromItsReceipt() {
-    // The server clamps notBefore to a CA made seconds ago: 20 s lifetime, received 5 s after notBefore.
+    // The server clamps notBefore to a CA made 23 s before issuance: a 10 s certificate, NB .. NB + 33 s.
     RenewalPolicy half = RenewalPolicy.HALF_LIFE;
-    Instant na = NB.plusSeconds(20);
-    Instant received = NB.plusSeconds(5);
-    assertThat(half.renewAt(NB, na, 0.5, received)).isEqualTo(received.plus(Duration.ofMillis(7_500)));
-    // without the receipt time the backdate assumption puts it past the middle of the real lifetime
-    assertThat(half.renewAt(NB, na, 0.5)).isAfter(half.renewAt(NB, na, 0.5, received));
+    Instant na = NB.plusSeconds(33);
+    Instant received = NB.plusSeconds(23);
+    assertThat(half.renewAt(NB, na, 0.5, received)).isEqualTo(received.plusSeconds(5));
+    // the 30 s backdate assumption alone would wait until 1.5 s before expiry
+    assertThat(half.renewAt(NB, na, 0.5)).isEqualTo(NB.plusMillis(31_500));
     // a normally backdated certificate: the receipt time changes nothing
     Instant nb = NB;
     Instant after = nb.plusSeconds(30);
