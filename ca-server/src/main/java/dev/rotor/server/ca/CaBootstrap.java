@@ -60,6 +60,12 @@ public final class CaBootstrap {
   private static final Logger log = LoggerFactory.getLogger(CaBootstrap.class);
   private static final long ADVISORY_LOCK = 0x526f746f72434121L; // "RotorCA!"
   static final String PASSPHRASE_FILE = "ca-passphrase";
+  /**
+   * notBefore of a new CA certificate is this far back (clock skew between replicas and relying
+   * parties). At least the leaves' 30 s backdate, so a leaf's notBefore (now − 30 s) is never
+   * before its issuing CA's, even right after a rotation.
+   */
+  static final Duration CA_BACKDATE = Duration.ofMinutes(1);
 
   private final ServerConfig config;
   private final DataSource dataSource;
@@ -137,8 +143,15 @@ public final class CaBootstrap {
   record StoredCa(int id, String kind, CaState state, X509Certificate certificate, CaKeys.Stored stored, KeyAlgorithm algorithm,
       Integer parentId, X509Certificate cross) {
 
+    /**
+     * The nominal validity the schedule works on: from creation (notBefore + {@link #CA_BACKDATE})
+     * to notAfter, so the clock-skew allowance does not count as lifetime.
+     */
     RotationSchedule.Validity validity() {
-      return new RotationSchedule.Validity(certificate.getNotBefore().toInstant(), certificate.getNotAfter().toInstant());
+      Instant nb = certificate.getNotBefore().toInstant();
+      Instant na = certificate.getNotAfter().toInstant();
+      Instant created = nb.plus(CA_BACKDATE);
+      return new RotationSchedule.Validity(created.isBefore(na) ? created : nb, na);
     }
   }
 
@@ -299,10 +312,9 @@ public final class CaBootstrap {
     }
   }
 
-  /** Clock-skew allowance of new CA certificates: a minute, but at most a tenth of the lifetime (tests use minutes). */
+  /** Clock-skew allowance of new CA certificates ({@link #CA_BACKDATE}). */
   private Duration backdate() {
-    Duration tenth = config.intermediateTtl().dividedBy(10);
-    return tenth.compareTo(Duration.ofMinutes(1)) < 0 ? tenth : Duration.ofMinutes(1);
+    return CA_BACKDATE;
   }
 
   /** Remembers the key of a row this replica just created, so {@link #load()} need not decrypt it. */
