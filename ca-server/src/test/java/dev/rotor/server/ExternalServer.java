@@ -2,7 +2,6 @@ package dev.rotor.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,15 +27,13 @@ import java.util.concurrent.TimeUnit;
 final class ExternalServer implements AutoCloseable {
 
   private final Process process;
-  private final int httpsPort;
-  private final int httpPort;
+  private int httpsPort = -1;
+  private int httpPort = -1;
   private final Path log;
   private HttpClient client;
 
-  private ExternalServer(Process process, int httpsPort, int httpPort, Path log) {
+  private ExternalServer(Process process, Path log) {
     this.process = process;
-    this.httpsPort = httpsPort;
-    this.httpPort = httpPort;
     this.log = log;
   }
 
@@ -45,8 +42,6 @@ final class ExternalServer implements AutoCloseable {
    * returns once {@code /readyz} answers 200.
    */
   static ExternalServer start(Path dir, Map<String, String> env, Optional<String> crashAt) throws Exception {
-    int https = freePort();
-    int http = freePort();
     Files.createDirectories(dir);
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -59,8 +54,10 @@ final class ExternalServer implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> e = new LinkedHashMap<>();
     e.put("ROTOR_DATA_DIR", dir.resolve("data").toString());
-    e.put("ROTOR_HTTPS_PORT", Integer.toString(https));
-    e.put("ROTOR_HTTP_PORT", Integer.toString(http));
+    // Port 0: the server binds free ports itself and prints them (a port picked here and bound
+    // later can be taken meanwhile, e.g. as the source port of an outgoing connection).
+    e.put("ROTOR_HTTPS_PORT", "0");
+    e.put("ROTOR_HTTP_PORT", "0");
     e.put("ROTOR_BIND", "127.0.0.1");
     e.put("ROTOR_ADMIN_TOKEN", TestServer.ADMIN_TOKEN);
     e.put("ROTOR_KUBERNETES", "off");
@@ -69,7 +66,7 @@ final class ExternalServer implements AutoCloseable {
     pb.environment().putAll(e);
     Path log = dir.resolve("server-" + Instant.now().toEpochMilli() + ".log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    ExternalServer s = new ExternalServer(pb.start(), https, http, log);
+    ExternalServer s = new ExternalServer(pb.start(), log);
     try {
       s.awaitReady(Duration.ofSeconds(90));
     } catch (Exception | Error ex) {
@@ -79,10 +76,28 @@ final class ExternalServer implements AutoCloseable {
     return s;
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  private static final java.util.regex.Pattern HTTPS_LINE = java.util.regex.Pattern.compile("API \\(HTTPS\\): +https://[^:]+:(\\d+)/");
+  private static final java.util.regex.Pattern HTTP_LINE = java.util.regex.Pattern.compile("CRL/OCSP/CA: +http://[^ ]*:(\\d+)/crl");
+
+  /** Reads the ports the server bound from the start-up banner in its log, once it is there. */
+  private boolean portsKnown() {
+    if (httpsPort > 0 && httpPort > 0) {
+      return true;
     }
+    String text;
+    try {
+      text = Files.readString(log);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+    java.util.regex.Matcher https = HTTPS_LINE.matcher(text);
+    java.util.regex.Matcher http = HTTP_LINE.matcher(text);
+    if (https.find() && http.find()) {
+      httpsPort = Integer.parseInt(https.group(1));
+      httpPort = Integer.parseInt(http.group(1));
+      return true;
+    }
+    return false;
   }
 
   private void awaitReady(Duration timeout) throws Exception {
@@ -91,6 +106,10 @@ final class ExternalServer implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("the server exited with " + process.exitValue() + ":\n" + logTail());
+      }
+      if (!portsKnown()) {
+        Thread.sleep(200);
+        continue;
       }
       try {
         if (plain.send(HttpRequest.newBuilder(http("/readyz")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
