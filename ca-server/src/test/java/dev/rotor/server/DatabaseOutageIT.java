@@ -104,13 +104,14 @@ class DatabaseOutageIT {
           }
         });
       }
-      await().atMost(Duration.ofSeconds(30)).until(() -> answers.stream().filter(a -> a.status() == 201).count() >= 50);
+      // Streams over a synchronized list are not synchronized: count over a copy (toArray is).
+      await().atMost(Duration.ofSeconds(30)).until(() -> List.copyOf(answers).stream().filter(a -> a.status() == 201).count() >= 50);
       pg.close(); // the database goes away under load (a failover's first half)
-      await().atMost(Duration.ofSeconds(30)).until(() -> answers.stream().filter(a -> a.status() == 503).count() >= 20);
+      await().atMost(Duration.ofSeconds(30)).until(() -> List.copyOf(answers).stream().filter(a -> a.status() == 503).count() >= 20);
       pg = startPostgres(pgDir, port); // and comes back on the same address
       int before = answers.size();
       await().atMost(Duration.ofSeconds(60)).until(() ->
-          answers.subList(before, answers.size()).stream().filter(a -> a.status() == 201).count() >= 50);
+          List.copyOf(answers).stream().skip(before).filter(a -> a.status() == 201).count() >= 50);
       stop.set(true);
       clients.shutdown();
       assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();

@@ -30,6 +30,7 @@ record FleetOptions(
     Duration ttl,
     Duration duration,
     Duration warmup,
+    Duration ramp,
     String trustDomain,
     OptionalInt csrs,
     Duration timeout,
@@ -58,7 +59,11 @@ record FleetOptions(
         --ttl D               workload certificate lifetime, sent as ttlSeconds; the server's
                               workload profile must allow it (default 15m)
         --duration D          measured time (default 60s)
-        --warmup D            load before measuring, not counted (default 10s)
+        --warmup D            load before measuring, not counted (default 30s)
+        --ramp D              the arrival rate climbs linearly from 0 to the fleet's rate
+                              over the first D of the warmup, as a fleet reaching a freshly
+                              started server would (default: the whole warmup; 0s: the full
+                              rate from the first instant); at most --warmup
         --trust-domain TD     SPIFFE trust domain (default rotor.local)
         --csrs N              workload CSRs to generate up front (default: enough for the
                               run, at most 200000); reused round-robin when used up
@@ -78,7 +83,7 @@ record FleetOptions(
       """;
 
   private static final Set<String> KNOWN = Set.of(
-      "url", "token", "ca-bundle", "identities", "agents", "ttl", "duration", "warmup",
+      "url", "token", "ca-bundle", "identities", "agents", "ttl", "duration", "warmup", "ramp",
       "trust-domain", "csrs", "timeout", "idle-timeout", "enrol-concurrency", "find-max", "max-steps");
 
   static FleetOptions parse(String[] args, Function<String, String> env) throws UsageException {
@@ -103,7 +108,12 @@ record FleetOptions(
     if (duration.isZero()) {
       throw new UsageException("--duration must be more than zero");
     }
-    Duration warmup = given.duration("warmup", Duration.ofSeconds(10));
+    Duration warmup = given.duration("warmup", Duration.ofSeconds(30));
+    Duration ramp = given.duration("ramp", warmup);
+    if (ramp.compareTo(warmup) > 0) {
+      throw new UsageException("--ramp (" + DurationArg.format(ramp) + ") must not be longer than --warmup ("
+          + DurationArg.format(warmup) + "): the measured window runs at the full rate");
+    }
     String trustDomain = given.trustDomain();
     OptionalInt csrs = given.has("csrs")
         ? OptionalInt.of(given.integer("csrs", 0, 1, 50_000_000)) : OptionalInt.empty();
@@ -118,7 +128,7 @@ record FleetOptions(
     int enrol = given.integer("enrol-concurrency", 32, 1, 1024);
     boolean findMax = given.has("find-max");
     int maxSteps = given.integer("max-steps", 12, 1, 100);
-    return new FleetOptions(url, token, bundle, identities, agents, ttl, duration, warmup,
+    return new FleetOptions(url, token, bundle, identities, agents, ttl, duration, warmup, ramp,
         trustDomain, csrs, timeout, idleTimeout, enrol, findMax, maxSteps);
   }
 

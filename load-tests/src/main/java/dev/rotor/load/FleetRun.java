@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The open loop: arrival {@code n} of the {@link FleetPlan} is handed to its agent at its due time,
+ * The open loop: arrival {@code n} of the {@link FleetPlan} is handed to its agent at its due time
+ * ({@link Arrivals}: the full rate, after a linear climb during the ramp),
  * whatever became of the earlier ones, through warmup and the measured window; then the renewals
  * still out are waited for (up to the request timeout).
  */
@@ -32,7 +33,7 @@ final class FleetRun {
 
   private FleetRun() {}
 
-  static Outcome run(FleetPlan plan, FleetDriver driver, FleetClient client, CsrPool bodies,
+  static Outcome run(FleetPlan plan, Arrivals arrivals, FleetDriver driver, FleetClient client, CsrPool bodies,
       Duration warmup, Duration duration, Duration timeout, PrintStream out)
       throws InterruptedException {
     List<FleetAgent> agents = driver.agents();
@@ -45,7 +46,7 @@ final class FleetRun {
     long measureEnd = measureStart + duration.toNanos();
     FleetRecorder recorder = new FleetRecorder(measureStart, measureEnd);
     driver.recordTo(recorder);
-    long total = plan.arrivalsDueBy(warmup.plus(duration).toNanos() - 1);
+    long total = arrivals.arrivalsDueBy(warmup.plus(duration).toNanos() - 1);
 
     long n = 0;
     long maxLag = 0;
@@ -62,9 +63,9 @@ final class FleetRun {
 
     while (n < total) {
       long now = System.nanoTime();
-      long due = Math.min(total, plan.arrivalsDueBy(now - start));
+      long due = Math.min(total, arrivals.arrivalsDueBy(now - start));
       for (; n < due; n++) {
-        long scheduled = start + plan.arrivalNanos(n);
+        long scheduled = start + arrivals.arrivalNanos(n);
         int agent = plan.agentOf(n);
         String id = plan.workloadId(agent, plan.workloadOf(n));
         driver.sign(agents.get(agent), id, SignBodies.body(bodies.next(), id), scheduled);
@@ -99,7 +100,7 @@ final class FleetRun {
         nextProgress += PROGRESS_EVERY_NANOS;
       }
       if (n < total) {
-        long wake = start + plan.arrivalNanos(n);
+        long wake = start + arrivals.arrivalNanos(n);
         long wait = Math.min(wake - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
         if (wait > 0) {
           LockSupport.parkNanos(wait);

@@ -104,10 +104,11 @@ final class RenewFleetCommand {
   /** One load run at {@code plan}'s rate; prints its figures and RESULT line. */
   private FleetReport step(FleetPlan plan, FleetDriver driver, FleetClient client, CsrPool bodies)
       throws InterruptedException {
-    out.printf(Locale.ROOT, "load: %.1f renewals/s open-loop for %s after %s warmup%n",
+    out.printf(Locale.ROOT, "load: %.1f renewals/s open-loop for %s after %s warmup (rate climbing from 0 over its first %s)%n",
         plan.requiredRate(), DurationArg.format(options.duration()),
-        DurationArg.format(options.warmup()));
-    FleetRun.Outcome o = FleetRun.run(plan, driver, client, bodies, options.warmup(),
+        DurationArg.format(options.warmup()), DurationArg.format(options.ramp()));
+    FleetRun.Outcome o = FleetRun.run(plan, new Arrivals(plan.requiredRate(), options.ramp().toNanos()), driver, client,
+        bodies, options.warmup(),
         options.duration(), options.timeout(), out);
     FleetRecorder r = o.recorder();
     double seconds = o.measured().toNanos() / 1e9;

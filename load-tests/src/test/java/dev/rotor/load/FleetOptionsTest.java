@@ -30,7 +30,8 @@ class FleetOptionsTest {
     soft.assertThat(o.agents()).isEqualTo(10_000);
     soft.assertThat(o.ttl()).isEqualTo(Duration.ofMinutes(15));
     soft.assertThat(o.duration()).isEqualTo(Duration.ofSeconds(60));
-    soft.assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(10));
+    soft.assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(30));
+    soft.assertThat(o.ramp()).isEqualTo(o.warmup());
     soft.assertThat(o.trustDomain()).isEqualTo("rotor.local");
     soft.assertThat(o.csrs()).isEmpty();
     soft.assertThat(o.timeout()).isEqualTo(Duration.ofSeconds(30));
@@ -52,7 +53,7 @@ class FleetOptionsTest {
         "--timeout", "2s", "--idle-timeout", "1m", "--enrol-concurrency", "4", "--find-max", "--max-steps", "3");
     assertThat(o).isEqualTo(new FleetOptions("https://ca.example:9443", "t",
         java.util.Optional.of(bundle), 400, 20, Duration.ofSeconds(10), Duration.ofSeconds(5),
-        Duration.ZERO, "example.org", java.util.OptionalInt.of(50), Duration.ofSeconds(2),
+        Duration.ZERO, Duration.ZERO, "example.org", java.util.OptionalInt.of(50), Duration.ofSeconds(2),
         Duration.ofMinutes(1), 4,
         true, 3));
   }
@@ -66,6 +67,7 @@ class FleetOptionsTest {
       "fail/zero-duration | --url https://h --duration 0s | --duration must be more than zero",
       "fail/unknown | --url https://h --concurrency 3 | unknown option --concurrency",
       "fail/bad-trust-domain | --url https://h --trust-domain Rotor | is not a trust domain",
+      "fail/ramp-longer-than-warmup | --url https://h --warmup 10s --ramp 20s | must not be longer than --warmup",
       "fail/missing-url | --agents 3 | --url is required"})
   void badCommandLines(String name, String args, String message) {
     assertThatThrownBy(() -> parse(args.trim().split(" +")))

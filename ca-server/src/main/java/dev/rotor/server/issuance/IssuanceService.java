@@ -241,9 +241,10 @@ public final class IssuanceService {
     } catch (CertificateLint.LintFailure e) {
       throw lintRefused(request, profile, serialHex, e);
     }
-    // 1. Pre-record: the serial and exactly what is about to be signed, committed before the CA
-    //    key is used (relaxed commit: see Journal.submitRelaxed and docs/architecture.md).
-    journal.executeRelaxed(tx -> {
+    // 1. Pre-record: the serial and exactly what is about to be signed, committed durably (in a
+    //    group commit shared with other issuances' pre-records and final records) before the CA key
+    //    is used.
+    journal.execute(tx -> {
       store.insertPrecertificate(tx, serialHex, active.issuerId(), profile.name(), request.channel().wire(),
           request.requester(), tbs);
       return null;

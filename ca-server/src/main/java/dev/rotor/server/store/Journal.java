@@ -39,9 +39,6 @@ import org.slf4j.LoggerFactory;
  * same transaction extends the hash-chained audit log: it locks the chain head, appends one entry
  * per item, and moves the head, so entries from every replica form one chain.
  *
- * <p>Relaxed items ({@link #submitRelaxed}: the issuance pre-records) queue separately and are
- * committed by a third writer with {@code synchronous_commit = off}.
- *
  * <p>A {@link Work} that rejects its input throws {@link RotorException} <em>before</em> it
  * changes anything; only that item fails. A database error fails the whole batch with
  * {@link ErrorCode#UNAVAILABLE} and nothing in it is committed.
@@ -78,16 +75,13 @@ public final class Journal implements AutoCloseable {
     Instant now();
   }
 
-  /** {@code relaxed}: the item commits with {@code synchronous_commit = off} (see {@link #submitRelaxed}). */
-  private record Pending<T>(Work<T> work, CompletableFuture<T> future, boolean relaxed) {}
+  private record Pending<T>(Work<T> work, CompletableFuture<T> future) {}
 
   private record Entry(String actor, String action, String target, String details, Instant at) {}
 
   private final DataSource dataSource;
   private final Clock clock;
   private final BlockingQueue<Pending<?>> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-  /** Relaxed items, drained by their own writer: never mixed with durable ones, never waiting behind an fsync. */
-  private final BlockingQueue<Pending<?>> relaxedQueue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final List<Thread> writers = new ArrayList<>();
   private final DistributionSummary batchSizes;
   private final Timer commitTimer;
@@ -111,46 +105,18 @@ public final class Journal implements AutoCloseable {
     // the other already inserts its batch's rows, then queues on the head lock. The lock keeps
     // the chain a single sequence whatever the number of writers (or replicas).
     for (int i = 0; i < WRITERS; i++) {
-      Thread t = Thread.ofPlatform().name("rotor-journal-" + i).daemon(true).unstarted(() -> run(queue));
+      Thread t = Thread.ofPlatform().name("rotor-journal-" + i).daemon(true).unstarted(this::run);
       writers.add(t);
       t.start();
     }
-    // Relaxed items (issuance pre-records) have a writer of their own: their commits do not wait
-    // for the WAL flush, and they should not wait behind a durable batch's either.
-    Thread relaxedWriter = Thread.ofPlatform().name("rotor-journal-relaxed").daemon(true).unstarted(() -> run(relaxedQueue));
-    writers.add(relaxedWriter);
-    relaxedWriter.start();
   }
 
   /** Queues work; the future completes after commit, or fails with a {@link RotorException}. */
   public <T> CompletableFuture<T> submit(Work<T> work) {
-    return submit(work, false);
-  }
-
-  /**
-   * Queues work that commits without waiting for the WAL flush ({@code synchronous_commit =
-   * off}), in batches of relaxed items only, by a writer of their own.
-   * The future completes once PostgreSQL has the commit in its WAL buffers: it survives a crash of
-   * this process (PostgreSQL keeps it and its WAL writer flushes it within {@code
-   * wal_writer_delay}) but not a crash of PostgreSQL's host before that flush. PostgreSQL writes
-   * WAL in order, so any later durable commit (a normal {@link #submit}) makes this one durable
-   * too. Use it only for records whose loss is harmless unless a later durable commit depends on
-   * them — the issuance pre-record (docs/architecture.md, "Crash consistency").
-   */
-  public <T> CompletableFuture<T> submitRelaxed(Work<T> work) {
-    return submit(work, true);
-  }
-
-  /** {@link #submitRelaxed} and wait, as {@link #execute}. */
-  public <T> T executeRelaxed(Work<T> work) {
-    return await(submitRelaxed(work));
-  }
-
-  private <T> CompletableFuture<T> submit(Work<T> work, boolean relaxed) {
     CompletableFuture<T> future = new CompletableFuture<>();
     if (!running) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
-    } else if (!(relaxed ? relaxedQueue : queue).offer(new Pending<>(work, future, relaxed))) {
+    } else if (!queue.offer(new Pending<>(work, future))) {
       future.completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "too many writes queued"));
     }
     return future;
@@ -186,13 +152,13 @@ public final class Journal implements AutoCloseable {
     return healthy;
   }
 
-  private void run(BlockingQueue<Pending<?>> queue) {
+  private void run() {
     List<Pending<?>> batch = new ArrayList<>(MAX_BATCH);
     while (running || !queue.isEmpty()) {
       try {
         Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
-          if (!healthy && queue == this.queue) {
+          if (!healthy) {
             probe();
           }
           continue;
@@ -247,15 +213,9 @@ public final class Journal implements AutoCloseable {
     long t0 = System.nanoTime();
     Object[] results = new Object[batch.size()];
     RotorException[] rejections = new RotorException[batch.size()];
-    boolean relaxed = batch.stream().allMatch(Pending::relaxed);
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
-        if (relaxed) {
-          try (java.sql.Statement st = c.createStatement()) {
-            st.execute("SET LOCAL synchronous_commit TO off");
-          }
-        }
         TxImpl tx = new TxImpl(c);
         for (int i = 0; i < batch.size(); i++) {
           tx.itemStart();
@@ -404,7 +364,7 @@ public final class Journal implements AutoCloseable {
       }
     }
     Pending<?> p;
-    while ((p = queue.poll()) != null || (p = relaxedQueue.poll()) != null) {
+    while ((p = queue.poll()) != null) {
       p.future().completeExceptionally(new RotorException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
     }
   }
