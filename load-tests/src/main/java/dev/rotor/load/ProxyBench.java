@@ -175,8 +175,7 @@ final class ProxyBench {
         }
       }
       long rssKiB = peakRss(processes.get(processes.size() - 1).pid());
-      out.printf(Locale.ROOT, "rotor proxy JVM peak RSS: %d MiB (-Xmx%s, SerialGC), TLS provider: %s%n", rssKiB / 1024, options.proxyHeap(),
-          proxyTlsProvider());
+      out.printf(Locale.ROOT, "rotor proxy JVM peak RSS: %d MiB (-Xmx%s, SerialGC)%n", rssKiB / 1024, options.proxyHeap());
       long revocationMs = revocationToRefusal(api, rotorIn);
       out.printf(Locale.ROOT, "revocation to refusal: open connection closed %d ms after the revoke call returned; a new handshake with the revoked certificate was refused%n", revocationMs);
       return verdict(rows, rssKiB, revocationMs);
@@ -427,12 +426,6 @@ final class ProxyBench {
       }
     }
     throw new IOException(what + " did not listen on " + port + " within 30 s");
-  }
-
-  /** The TLS implementation the proxy JVM says it uses (its startup log line), or "unknown". */
-  private String proxyTlsProvider() throws IOException {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("READY tls=(\\w+)").matcher(Files.readString(dir.resolve("proxy.out")));
-    return m.find() ? m.group(1) : "unknown";
   }
 
   /** Peak resident set size (VmHWM) of a process, KiB. */

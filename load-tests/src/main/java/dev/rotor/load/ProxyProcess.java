@@ -10,7 +10,6 @@ import dev.rotor.agent.proxy.ProxyMetrics;
 import dev.rotor.agent.proxy.RevocationFollower;
 import dev.rotor.agent.proxy.RevocationSet;
 import dev.rotor.agent.proxy.TlsIdentity;
-import dev.rotor.agent.proxy.TlsProvider;
 import dev.rotor.pki.CryptoProviders;
 import dev.rotor.pki.Pem;
 import dev.rotor.pki.PrivateKeys;
@@ -36,7 +35,7 @@ import javax.net.ssl.TrustManagerFactory;
  * package, same TLS provider set-up), with identities from PEM files the benchmark wrote:
  * {@code <dir>/proxy.yaml} (the proxy section), {@code <dir>/bundle.pem}, and {@code id-N.pem} +
  * {@code id-N.key} per identity; {@code agent.pem}/{@code agent.key} and {@code server} (URL) to
- * follow the revocation feed. Prints {@code READY tls=<provider>} when listening, then serves until killed.
+ * follow the revocation feed. Prints {@code READY} when listening, then serves until killed.
  */
 public final class ProxyProcess {
 
@@ -76,7 +75,7 @@ public final class ProxyProcess {
     Proxy proxy = new Proxy(ProxyConfig.parse(section), source, revoked, new ProxyMetrics(new SimpleMeterRegistry()), Clock.systemUTC())
         .start();
     Runtime.getRuntime().addShutdownHook(new Thread(proxy::close));
-    System.out.println("READY tls=" + TlsProvider.get().name());
+    System.out.println("READY");
     System.out.flush();
     Thread.currentThread().join();
   }

@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +54,6 @@ public final class Proxy implements Closeable {
   private final IdentitySource identities;
   private final PeerVerifier verifier;
   private final ProxyMetrics metrics;
-  private final TlsProvider tlsProvider;
   private final List<ServerSocket> servers = new ArrayList<>();
   private final List<Thread> acceptors = new ArrayList<>();
   /** Open connections by the serial of their peer's certificate. */
@@ -69,14 +68,7 @@ public final class Proxy implements Closeable {
   }
 
   public Proxy(ProxyConfig config, IdentitySource identities, RevocationSet revoked, ProxyMetrics metrics, Clock clock) {
-    this(config, identities, revoked, metrics, clock, TlsProvider.get());
-  }
-
-  /** With an explicit TLS implementation (tests run the proxy on both). */
-  public Proxy(ProxyConfig config, IdentitySource identities, RevocationSet revoked, ProxyMetrics metrics, Clock clock,
-      TlsProvider tlsProvider) {
     this.config = config;
-    this.tlsProvider = tlsProvider;
     this.identities = identities;
     this.verifier = new PeerVerifier(identities, revoked, clock);
     this.metrics = metrics;
@@ -88,13 +80,13 @@ public final class Proxy implements Closeable {
     try {
       for (ProxyConfig.Inbound in : config.inbound()) {
         ServerSocket ss = bind(in.listen());
-        TlsContexts tls = new TlsContexts(in.identity(), identities, verifier, in.allow(), true, tlsProvider);
+        TlsContexts tls = new TlsContexts(in.identity(), identities, verifier, in.allow(), true);
         acceptors.add(Thread.ofPlatform().name("rotor-proxy-" + in.name()).daemon(true)
             .start(() -> accept(ss, in.name(), s -> inbound(s, in, tls))));
       }
       for (ProxyConfig.Outbound out : config.outbound()) {
         ServerSocket ss = bind(out.listen());
-        TlsContexts tls = new TlsContexts(out.identity(), identities, verifier, out.expect(), false, tlsProvider);
+        TlsContexts tls = new TlsContexts(out.identity(), identities, verifier, out.expect(), false);
         acceptors.add(Thread.ofPlatform().name("rotor-proxy-" + out.name()).daemon(true)
             .start(() -> accept(ss, out.name(), s -> outbound(s, out, tls))));
       }
@@ -102,8 +94,6 @@ public final class Proxy implements Closeable {
       close();
       throw e;
     }
-    metrics.tlsProvider(tlsProvider.name());
-    log.info("proxy started listeners={} tls={}", this, tlsProvider.name());
     return this;
   }
 
@@ -168,12 +158,12 @@ public final class Proxy implements Closeable {
   private void inbound(Socket raw, ProxyConfig.Inbound in, TlsContexts tls) throws Exception {
     raw.setTcpNoDelay(true);
     String peerAddr = String.valueOf(raw.getRemoteSocketAddress());
-    SSLSocketFactory factory = tls.factory();
-    if (factory == null) {
+    SSLContext ctx = tls.context();
+    if (ctx == null) {
       deny(in.name(), DenyReason.NO_LOCAL_IDENTITY, peerAddr, "no certificate yet for " + in.identity());
       return;
     }
-    SSLSocket s = TlsProvider.layer(factory, raw, null, raw.getPort());
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, null, raw.getPort(), true);
     s.setUseClientMode(false);
     s.setWantClientAuth(true); // absence is refused below with its own reason
     s.setEnabledProtocols(config.tlsVersions().toArray(new String[0]));
@@ -196,9 +186,9 @@ public final class Proxy implements Closeable {
 
   private void outbound(Socket local, ProxyConfig.Outbound out, TlsContexts tls) throws Exception {
     local.setTcpNoDelay(true);
-    SSLSocketFactory factory = tls.factory();
+    SSLContext ctx = tls.context();
     String peerAddr = out.upstream().toString();
-    if (factory == null) {
+    if (ctx == null) {
       deny(out.name(), DenyReason.NO_LOCAL_IDENTITY, peerAddr, "no certificate yet for " + out.identity());
       return;
     }
@@ -211,7 +201,7 @@ public final class Proxy implements Closeable {
       deny(out.name(), DenyReason.BACKEND_UNREACHABLE, peerAddr, e.getMessage());
       return;
     }
-    SSLSocket s = TlsProvider.layer(factory, raw, out.upstream().host(), out.upstream().port());
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, out.upstream().host(), out.upstream().port(), true);
     s.setUseClientMode(true);
     s.setEnabledProtocols(config.tlsVersions().toArray(new String[0]));
     Handshake h = handshake(s, out.name(), peerAddr);

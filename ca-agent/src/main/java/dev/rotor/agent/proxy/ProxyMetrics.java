@@ -16,7 +16,6 @@ public final class ProxyMetrics {
   public static final String BYTES = "rotor_proxy_bytes";
   public static final String HANDSHAKE = "rotor_proxy_handshake_seconds";
   public static final String OPEN = "rotor_proxy_open_connections";
-  public static final String TLS_PROVIDER = "rotor_proxy_tls_provider";
 
   private final MeterRegistry registry;
   private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
@@ -52,12 +51,6 @@ public final class ProxyMetrics {
     return Timer.builder(HANDSHAKE).description("TLS handshake time").tag("listener", listener)
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);
-  }
-
-  /** Which TLS implementation the listeners use: a gauge of 1 tagged {@code provider=conscrypt|jdk}. */
-  void tlsProvider(String name) {
-    io.micrometer.core.instrument.Gauge.builder(TLS_PROVIDER, () -> 1).description("the proxy's TLS implementation")
-        .tag("provider", name).register(registry);
   }
 
   AtomicInteger open(String listener) {

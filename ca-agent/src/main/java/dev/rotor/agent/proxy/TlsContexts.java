@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -19,46 +18,41 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class TlsContexts {
 
-  private record Built(X509Certificate leaf, SSLContext context, SSLSocketFactory factory) {}
+  private record Built(X509Certificate leaf, SSLContext context) {}
 
   private final String identity;
   private final IdentitySource identities;
   private final PeerVerifier verifier;
   private final List<IdPattern> peers;
   private final boolean server;
-  private final TlsProvider provider;
   private final AtomicReference<Built> current = new AtomicReference<>();
 
   /**
    * @param identity the SPIFFE ID this side presents
    * @param peers the SPIFFE IDs accepted from the other side
    * @param server true for inbound (the peer is a client), false for outbound
-   * @param provider the TLS implementation (Conscrypt or the JDK's)
    */
-  TlsContexts(String identity, IdentitySource identities, PeerVerifier verifier, List<IdPattern> peers, boolean server,
-      TlsProvider provider) {
+  TlsContexts(String identity, IdentitySource identities, PeerVerifier verifier, List<IdPattern> peers, boolean server) {
     this.identity = identity;
     this.identities = identities;
     this.verifier = verifier;
     this.peers = peers;
     this.server = server;
-    this.provider = provider;
   }
 
-  /** The socket factory for the identity's current certificate; null while the agent has none. */
-  SSLSocketFactory factory() throws Exception {
+  /** The context for the identity's current certificate; null while the agent has none. */
+  SSLContext context() throws Exception {
     TlsIdentity id = identities.identity(identity).orElse(null);
     if (id == null) {
       return null;
     }
     Built b = current.get();
     if (b != null && b.leaf().equals(id.leaf())) {
-      return b.factory();
+      return b.context();
     }
-    SSLContext ctx = build(id);
-    Built fresh = new Built(id.leaf(), ctx, provider.socketFactory(ctx));
+    Built fresh = new Built(id.leaf(), build(id));
     current.set(fresh);
-    return fresh.factory();
+    return fresh.context();
   }
 
   private SSLContext build(TlsIdentity id) throws Exception {
@@ -68,7 +62,7 @@ final class TlsContexts {
     ks.setKeyEntry("identity", id.key(), pw, id.chain().toArray(new X509Certificate[0]));
     KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
     kmf.init(ks, pw);
-    SSLContext ctx = provider.newContext();
+    SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), new X509ExtendedTrustManager[] {new Trust()}, null);
     return ctx;
   }

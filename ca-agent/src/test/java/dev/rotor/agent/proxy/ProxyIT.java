@@ -187,12 +187,12 @@ class ProxyIT {
 
   /** A direct mTLS client to an inbound listener, presenting {@code id} (or nothing). */
   private static SSLSocket direct(String listener, TlsIdentity id, List<X509Certificate> trust) throws Exception {
-    return direct(inbound, listener, clientContext(id, trust));
+    return direct(listener, clientContext(id, trust));
   }
 
   /** A connection from {@code ctx}: a context used twice offers the first session for resumption. */
-  private static SSLSocket direct(Proxy proxy, String listener, SSLContext ctx) throws Exception {
-    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", proxy.port(listener));
+  private static SSLSocket direct(String listener, SSLContext ctx) throws Exception {
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", inbound.port(listener));
     s.setSoTimeout(5_000);
     return s;
   }
@@ -369,7 +369,7 @@ class ProxyIT {
     // One client context throughout: the refused attempt below offers the first session for
     // resumption, which skips the trust manager; the check on the established session refuses it.
     SSLContext doomedCtx = clientContext(doomed, ca.bundle());
-    try (SSLSocket open = direct(inbound, "in-tcp", doomedCtx)) {
+    try (SSLSocket open = direct("in-tcp", doomedCtx)) {
       assertThat(roundTrip(open, "before")).isEqualTo("before");
       long t0 = System.nanoTime();
       ca.revoke(PeerVerifier.serial(doomed.leaf()));
@@ -385,39 +385,10 @@ class ProxyIT {
       System.out.println("revocation-to-close: " + took.toMillis() + " ms");
       assertThat(took).isLessThan(Duration.ofSeconds(10));
     }
-    assertThat(refused(direct(inbound, "in-tcp", doomedCtx))).isTrue();
+    assertThat(refused(direct("in-tcp", doomedCtx))).isTrue();
     assertThat(refused(direct("in-tcp", doomed, ca.bundle()))).isTrue();
     // The proxy counts a denial on its own thread after the client already sees the refusal.
     await().atMost(Duration.ofSeconds(5)).until(() -> denials("in-tcp", "revoked") >= 1);
     await().atMost(Duration.ofSeconds(5)).until(() -> denials("in-tcp", "revoked_while_open") >= 1);
-  }
-
-  @Test
-  void theListenersRunOnConscryptWhereItLoadsAndSayWhich() {
-    // linux-x86_64 is a platform Conscrypt ships BoringSSL for: a silent fallback here is a bug.
-    assertThat(TlsProvider.get().name()).isEqualTo("conscrypt");
-    assertThat(registry.find(ProxyMetrics.TLS_PROVIDER).tag("provider", "conscrypt").gauge()).isNotNull();
-    assertThat(registry.find(ProxyMetrics.TLS_PROVIDER).tag("provider", "conscrypt").gauge().value()).isEqualTo(1.0);
-  }
-
-  @Test
-  void theJdkFallbackServesAndRefusesAsConscryptDoes() throws Exception {
-    SimpleMeterRegistry own = new SimpleMeterRegistry();
-    try (Proxy jdk = new Proxy(ProxyConfig.parse(Map.of("handshakeTimeout", "1s", "inbound", List.of(
-            Map.of("name", "jdk-in", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + echo.getLocalPort(), "identity", B,
-                "allow", List.of("spiffe://rotor.local/ns/web/*"))))),
-        identities, revoked, new ProxyMetrics(own), Clock.systemUTC(), TlsProvider.jdk()).start()) {
-      assertThat(own.find(ProxyMetrics.TLS_PROVIDER).tag("provider", "jdk").gauge()).isNotNull();
-      try (SSLSocket ok = direct(jdk, "jdk-in", clientContext(identities.byId.get(A), ca.bundle()))) {
-        assertThat(roundTrip(ok, "via sunjsse")).isEqualTo("via sunjsse");
-      }
-      assertThat(refused(direct(jdk, "jdk-in", clientContext(null, ca.bundle())))).isTrue();
-      assertThat(refused(direct(jdk, "jdk-in", clientContext(ca.workload(C, null, "workload"), ca.bundle())))).isTrue();
-      await().atMost(Duration.ofSeconds(5)).until(() -> {
-        Counter none = own.find(ProxyMetrics.DENIALS).tag("reason", "no_certificate").counter();
-        Counter notAllowed = own.find(ProxyMetrics.DENIALS).tag("reason", "identity_not_allowed").counter();
-        return none != null && none.count() >= 1 && notAllowed != null && notAllowed.count() >= 1;
-      });
-    }
   }
 }
