@@ -1,5 +1,6 @@
 package dev.rotor.agent.proxy;
 
+import dev.rotor.pki.CryptoProviders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import java.io.Closeable;
@@ -77,6 +78,9 @@ public final class Proxy implements Closeable {
 
   /** Binds every listener (failing fast if a port is taken) and starts accepting. */
   public Proxy start() throws IOException {
+    // TLS records are sealed and opened by AWS-LC (ACCP) where it loads, as on the server: the
+    // record layer is the proxy's main cost, and this is the set-up rotor-load proxy measures.
+    CryptoProviders.installForTls();
     try {
       for (ProxyConfig.Inbound in : config.inbound()) {
         ServerSocket ss = bind(in.listen());
