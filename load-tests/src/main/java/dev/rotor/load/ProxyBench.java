@@ -57,6 +57,8 @@ final class ProxyBench {
         --concurrency LIST   keep-alive connections per run, comma-separated (default 64,1000)
         --http               run the Rotor inbound listener in HTTP mode (adds X-Forwarded-Client-Cert)
         --proxy-heap SIZE    -Xmx of the proxy JVM (default 160m)
+        --proxy-java-options "OPTS"  extra JVM options for the proxy JVM (profiling: JFR, NMT);
+                             its output is then kept as ./rotor-proxy.out
       """;
 
   private static final String TD = "rotor.local";
@@ -64,7 +66,8 @@ final class ProxyBench {
   private static final String SERVER_ID = "spiffe://" + TD + "/ns/bench/sa/server";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record Options(String url, String token, Duration duration, List<Integer> concurrency, boolean http, String proxyHeap) {
+  record Options(String url, String token, Duration duration, List<Integer> concurrency, boolean http, String proxyHeap,
+      List<String> proxyJavaOptions) {
     static Options parse(String[] args, java.util.function.Function<String, String> env) throws UsageException {
       String url = null;
       String token = env.apply("ROTOR_TOKEN");
@@ -72,11 +75,12 @@ final class ProxyBench {
       List<Integer> conc = List.of(64, 1000);
       boolean http = false;
       String heap = "160m";
+      List<String> javaOptions = List.of();
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         switch (a) {
           case "--http" -> http = true;
-          case "--url", "--token", "--duration", "--concurrency", "--proxy-heap" -> {
+          case "--url", "--token", "--duration", "--concurrency", "--proxy-heap", "--proxy-java-options" -> {
             if (i + 1 >= args.length) {
               throw new UsageException(a + " needs a value");
             }
@@ -84,6 +88,7 @@ final class ProxyBench {
             switch (a) {
               case "--url" -> url = v.replaceAll("/+$", "");
               case "--token" -> token = v;
+              case "--proxy-java-options" -> javaOptions = List.of(v.trim().split("\\s+"));
               case "--duration" -> duration = DurationArg.parse(a, v);
               case "--concurrency" -> {
                 List<Integer> c = new ArrayList<>();
@@ -120,7 +125,7 @@ final class ProxyBench {
       if (duration.toSeconds() < 1) {
         throw new UsageException("--duration: at least 1s (ab counts whole seconds)");
       }
-      return new Options(url, token, duration, conc, http, heap);
+      return new Options(url, token, duration, conc, http, heap, javaOptions);
     }
   }
 
@@ -180,6 +185,9 @@ final class ProxyBench {
         if (!p.waitFor(5, TimeUnit.SECONDS)) {
           p.destroyForcibly();
         }
+      }
+      if (!options.proxyJavaOptions().isEmpty() && Files.exists(dir.resolve("proxy.out"))) {
+        Files.copy(dir.resolve("proxy.out"), Path.of("rotor-proxy.out"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
       try (var files = Files.walk(dir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -332,8 +340,11 @@ final class ProxyBench {
     JSON.writeValue(dir.resolve("proxy.yaml").toFile(), Map.of("inbound", List.of(inbound), "outbound", List.of(outbound)));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = System.getProperty("java.class.path");
-    Process p = new ProcessBuilder(java, "-Xms32m", "-Xmx" + options.proxyHeap(), "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
-        "-cp", classpath, ProxyProcess.class.getName(), dir.toString())
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xms32m", "-Xmx" + options.proxyHeap(), "-XX:+UseSerialGC",
+        "--enable-native-access=ALL-UNNAMED"));
+    cmd.addAll(options.proxyJavaOptions());
+    cmd.addAll(List.of("-cp", classpath, ProxyProcess.class.getName(), dir.toString()));
+    Process p = new ProcessBuilder(cmd)
         .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.out").toFile()).start();
     processes.add(p);
     waitForPort(in, p, "rotor proxy");

@@ -54,6 +54,9 @@ class AbResultTest {
     assertThat(o.concurrency()).containsExactly(8, 64);
     assertThat(o.duration().toSeconds()).isEqualTo(5);
     assertThat(o.http()).isTrue();
+    assertThat(o.proxyJavaOptions()).isEmpty();
+    assertThat(ProxyBench.Options.parse(new String[] {"--url", "https://h", "--token", "t", "--proxy-java-options", " -Xlog:gc  -Dx=y "},
+        k -> null).proxyJavaOptions()).containsExactly("-Xlog:gc", "-Dx=y");
     assertThatThrownBy(() -> ProxyBench.Options.parse(new String[] {"--url", "http://h"}, k -> "t")).hasMessageContaining("https");
     assertThatThrownBy(() -> ProxyBench.Options.parse(new String[] {"--url", "https://h"}, k -> null)).hasMessageContaining("--token");
     assertThatThrownBy(() -> ProxyBench.Options.parse(new String[] {"--url", "https://h", "--token", "t", "--concurrency", "0"}, k -> null))

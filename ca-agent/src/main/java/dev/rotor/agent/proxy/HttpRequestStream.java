@@ -25,7 +25,8 @@ final class HttpRequestStream {
   }
 
   void run() throws IOException {
-    byte[] buf = new byte[16 * 1024];
+    // Small first, doubled to a TLS record's worth only when a read fills it (as Proxy's copy loop).
+    byte[] buf = new byte[2 * 1024];
     int n;
     while ((n = in.read(buf)) > 0) {
       copied += n;
@@ -33,6 +34,9 @@ final class HttpRequestStream {
       if (o.hasRemaining()) {
         out.write(o.array(), o.arrayOffset() + o.position(), o.remaining());
         out.flush();
+      }
+      if (n == buf.length && buf.length < 16 * 1024) {
+        buf = new byte[buf.length * 2];
       }
     }
     if (!rewriter.atBoundary()) {

@@ -187,6 +187,18 @@ class ProxyIT {
 
   /** A direct mTLS client to an inbound listener, presenting {@code id} (or nothing). */
   private static SSLSocket direct(String listener, TlsIdentity id, List<X509Certificate> trust) throws Exception {
+    return direct(listener, clientContext(id, trust));
+  }
+
+  /** A connection from {@code ctx}: a context used twice offers the first session for resumption. */
+  private static SSLSocket direct(String listener, SSLContext ctx) throws Exception {
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", inbound.port(listener));
+    s.setSoTimeout(5_000);
+    return s;
+  }
+
+  /** A JDK client context presenting {@code id} (or nothing) and trusting {@code trust}. */
+  private static SSLContext clientContext(TlsIdentity id, List<X509Certificate> trust) throws Exception {
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     for (int i = 0; i < trust.size(); i++) {
@@ -204,9 +216,7 @@ class ProxyIT {
     }
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", inbound.port(listener));
-    s.setSoTimeout(5_000);
-    return s;
+    return ctx;
   }
 
   /** True when the proxy refused: the handshake failed, or the connection was closed before any echo. */
@@ -356,7 +366,10 @@ class ProxyIT {
     // A separate identity for this test so the others keep theirs.
     String d = "spiffe://rotor.local/ns/web/sa/doomed";
     TlsIdentity doomed = ca.workload(d, null, "workload");
-    try (SSLSocket open = direct("in-tcp", doomed, ca.bundle())) {
+    // One client context throughout: the refused attempt below offers the first session for
+    // resumption, which skips the trust manager; the check on the established session refuses it.
+    SSLContext doomedCtx = clientContext(doomed, ca.bundle());
+    try (SSLSocket open = direct("in-tcp", doomedCtx)) {
       assertThat(roundTrip(open, "before")).isEqualTo("before");
       long t0 = System.nanoTime();
       ca.revoke(PeerVerifier.serial(doomed.leaf()));
@@ -372,6 +385,7 @@ class ProxyIT {
       System.out.println("revocation-to-close: " + took.toMillis() + " ms");
       assertThat(took).isLessThan(Duration.ofSeconds(10));
     }
+    assertThat(refused(direct("in-tcp", doomedCtx))).isTrue();
     assertThat(refused(direct("in-tcp", doomed, ca.bundle()))).isTrue();
     // The proxy counts a denial on its own thread after the client already sees the refusal.
     await().atMost(Duration.ofSeconds(5)).until(() -> denials("in-tcp", "revoked") >= 1);
