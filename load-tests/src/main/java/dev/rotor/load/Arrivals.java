@@ -39,7 +39,7 @@ record Arrivals(double ratePerSecond, long rampNanos) {
     if (n < rampArrivals) {
       return (long) Math.floor(Math.sqrt(2.0 * rampNanos * n / perNano()));
     }
-    return (long) Math.floor(rampNanos / 2.0 + n / perNano());
+    return (long) Math.floor(rampNanos / 2.0 + n * 1e9 / ratePerSecond);
   }
 
   /** How many arrivals are due at or before {@code nanos} after the start. */

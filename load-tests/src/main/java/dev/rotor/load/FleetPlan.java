@@ -10,7 +10,8 @@ import java.time.Duration;
  * Every identity is renewed at half its lifetime, so the fleet needs
  * {@code identities / (0.5 × ttl)} renewals per second in steady state.
  *
- * <p>Arrivals are open-loop: arrival {@code n} is due {@code n / rate} seconds after the start
+ * <p>Arrivals are open-loop ({@link #arrivals}): arrival {@code n} is due {@code n / rate}
+ * seconds after the start (after an optional ramp)
  * whatever happened to the earlier ones, so a slow server shows up as latency instead of as fewer
  * requests (no coordinated omission). Consecutive arrivals go to consecutive agents, and within
  * one agent to consecutive workloads, so in every half-lifetime each identity is renewed exactly
@@ -61,25 +62,12 @@ record FleetPlan(int agents, int workloadsPerAgent, Duration ttl, String trustDo
     return identities() / (RENEW_AT * ttl.toNanos() / 1e9);
   }
 
-  /** When arrival {@code n} is due, in nanoseconds after the start. */
-  long arrivalNanos(long n) {
-    return (long) Math.floor(n * 1e9 / requiredRate());
-  }
-
-  /** How many arrivals are due at or before {@code nanos} after the start. */
-  long arrivalsDueBy(long nanos) {
-    if (nanos < 0) {
-      return 0;
-    }
-    long n = (long) Math.floor(nanos * requiredRate() / 1e9) + 1;
-    // Floating point may be one off either way at the boundary; settle it with arrivalNanos.
-    while (n > 0 && arrivalNanos(n - 1) > nanos) {
-      n--;
-    }
-    while (arrivalNanos(n) <= nanos) {
-      n++;
-    }
-    return n;
+  /**
+   * When its arrivals are due: the required rate, reached after climbing linearly from 0 over
+   * {@code ramp} ({@link Arrivals}; {@link Duration#ZERO}: the full rate from the start).
+   */
+  Arrivals arrivals(Duration ramp) {
+    return new Arrivals(requiredRate(), ramp.toNanos());
   }
 
   /** The agent that renews arrival {@code n}. */

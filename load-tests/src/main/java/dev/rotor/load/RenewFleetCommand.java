@@ -107,7 +107,7 @@ final class RenewFleetCommand {
     out.printf(Locale.ROOT, "load: %.1f renewals/s open-loop for %s after %s warmup (rate climbing from 0 over its first %s)%n",
         plan.requiredRate(), DurationArg.format(options.duration()),
         DurationArg.format(options.warmup()), DurationArg.format(options.ramp()));
-    FleetRun.Outcome o = FleetRun.run(plan, new Arrivals(plan.requiredRate(), options.ramp().toNanos()), driver, client,
+    FleetRun.Outcome o = FleetRun.run(plan, plan.arrivals(options.ramp()), driver, client,
         bodies, options.warmup(),
         options.duration(), options.timeout(), out);
     FleetRecorder r = o.recorder();

@@ -50,7 +50,7 @@ class FleetPlanTest {
 
   @Test
   void arrivalsAreEvenlySpacedAtTheRequiredRate() {
-    FleetPlan p = plan(1_000_000, 10_000, Duration.ofMinutes(15));
+    Arrivals p = plan(1_000_000, 10_000, Duration.ofMinutes(15)).arrivals(Duration.ZERO);
     // 2222.2/s: one every 450 µs, without drift over a long run.
     assertThat(p.arrivalNanos(0)).isZero();
     assertThat(p.arrivalNanos(1)).isEqualTo(450_000);
@@ -60,7 +60,7 @@ class FleetPlanTest {
 
   @Test
   void arrivalsDueByCountsThoseAtOrBeforeTheInstant() {
-    FleetPlan p = plan(400, 20, Duration.ofSeconds(10)); // 80/s: one every 12.5 ms
+    Arrivals p = plan(400, 20, Duration.ofSeconds(10)).arrivals(Duration.ZERO); // 80/s: one every 12.5 ms
     assertThat(p.arrivalsDueBy(-1)).isZero();
     assertThat(p.arrivalsDueBy(0)).isEqualTo(1);
     assertThat(p.arrivalsDueBy(12_499_999)).isEqualTo(1);
@@ -95,7 +95,7 @@ class FleetPlanTest {
     assertThat(p.workloadId(p.agentOf(60), p.workloadOf(60)))
         .isEqualTo(p.workloadId(p.agentOf(0), p.workloadOf(0)));
     // ... and the whole round takes exactly half the lifetime.
-    assertThat(p.arrivalNanos(60)).isEqualTo(Duration.ofSeconds(15).toNanos());
+    assertThat(p.arrivals(Duration.ZERO).arrivalNanos(60)).isEqualTo(Duration.ofSeconds(15).toNanos());
   }
 
   @Test
