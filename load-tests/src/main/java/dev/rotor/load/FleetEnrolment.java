@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Provider;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,6 +177,25 @@ final class FleetEnrolment {
           + " %s idle timeout before): %d full and %d resumed handshakes, %d open now%n", took,
           DurationArg.format(idleTimeout), fleet.fullHandshakes() - full,
           fleet.resumedHandshakes() - resumed, fleet.openConnections());
+    }
+  }
+
+  /**
+   * Uses every agent's connection every {@code every} until {@code until} (a GET of the bundle,
+   * reconnecting, with a resumed session, any that closed), so that none idles out; returns how
+   * many connections are open at the end.
+   */
+  static int keepOpenUntil(List<FleetAgent> agents, FleetClient fleet, String baseUrl, Instant until,
+      Duration every, int concurrency, Duration timeout) throws Exception {
+    while (true) {
+      long sleep = Math.min(every.toMillis(), Duration.between(Instant.now(), until).toMillis());
+      if (sleep <= 0) {
+        return (int) fleet.openConnections();
+      }
+      Thread.sleep(sleep);
+      if (Instant.now().isBefore(until)) {
+        connectOnce(agents, fleet, baseUrl, concurrency, timeout);
+      }
     }
   }
 

@@ -82,9 +82,11 @@ final class HerdCommand {
         --spread D            release the agents uniformly over D instead of in one instant
                               (default 0: all at once, the worst case; a real fleet's retry
                               timers, at the 30 s backoff cap, fall over about 15 s)
-        --warm                open every agent's connection before the outage, so that the
-                              release resumes TLS sessions (a CA process that stayed up, e.g.
-                              a database outage) instead of full handshakes (a restarted CA)
+        --warm                open every agent's connection before the outage and keep it open
+                              through it (a GET over it every 10 s, as a real agent's revocation
+                              long poll keeps its connection busy), so that the release arrives
+                              on open connections (a CA process that stayed up, e.g. a database
+                              outage) instead of new handshakes (a restarted CA)
         --help                this text
 
       Exit status: 0 when every agent renewed before its certificate expired and readiness never
@@ -95,6 +97,8 @@ final class HerdCommand {
       "trust-domain", "ready-url", "server-pid", "timeout", "enrol-concurrency", "spread", "warm");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_RESPONSE_BYTES = 64 * 1024;
+  /** With --warm, how often each agent's connection is used during the outage (the client closes it after 25 s idle). */
+  private static final Duration KEEP_OPEN_EVERY = Duration.ofSeconds(10);
 
   /** The parsed options. */
   record Options(String baseUrl, String token, int agents, Duration outage, Optional<Path> caBundle,
@@ -185,8 +189,8 @@ final class HerdCommand {
         out.println("herd: the outage outlasts the agent certificates; shorten --outage or lengthen the agent profile");
         return 1;
       }
+      List<FleetAgent> agents = new ArrayList<>();
       if (options.warm()) {
-        List<FleetAgent> agents = new ArrayList<>();
         for (AgentCredential c : credentials) {
           agents.add(new FleetAgent(c.agent(), c, client.executor()));
         }
@@ -208,7 +212,15 @@ final class HerdCommand {
       }
       out.printf(Locale.ROOT, "outage: holding all %d agents back for another %s (%s since the first certificate)%n",
           credentials.size(), DurationArg.format(hold), DurationArg.format(options.outage()));
-      Thread.sleep(hold.toMillis());
+      if (options.warm()) {
+        // A real agent's connection never idles out: its revocation long poll keeps it busy.
+        int open = FleetEnrolment.keepOpenUntil(agents, client, options.baseUrl(), outageEnds, KEEP_OPEN_EVERY,
+            RenewFleetCommand.CONNECT_CONCURRENCY, options.timeout());
+        out.printf(Locale.ROOT, "outage: connections kept open (a GET over each every %d s): %d open at the release%n",
+            KEEP_OPEN_EVERY.toSeconds(), open);
+      } else {
+        Thread.sleep(hold.toMillis());
+      }
       return release(plan, client, credentials, bodies, trust);
     }
   }
