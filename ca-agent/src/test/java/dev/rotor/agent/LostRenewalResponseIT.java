@@ -57,7 +57,7 @@ class LostRenewalResponseIT {
   @AfterEach
   void stop() throws Exception {
     trackers.forEach(Thread::interrupt);
-    // The agent and the server first, so the server closes its connections itself.
+    // The agent and the server first, then the relay between them.
     if (cluster != null) {
       cluster.close();
     }
