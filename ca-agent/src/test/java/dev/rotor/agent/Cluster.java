@@ -151,6 +151,10 @@ final class Cluster implements AutoCloseable {
     return server.httpPort();
   }
 
+  int serverHttpsPort() {
+    return server.httpsPort();
+  }
+
   URI https(String path) {
     return URI.create("https://localhost:" + server.httpsPort() + path);
   }
