@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides which names a profile may carry, for one trust domain and a set of permitted DNS
- * suffixes.
+ * Decides which names a profile may carry, for one trust domain, a set of permitted DNS suffixes
+ * and the permitted IP ranges.
  *
  * <p>Names are refused, never rewritten: an upper-case DNS name or a trailing dot is a violation
  * rather than something quietly canonicalised, so the certificate always carries exactly what was
@@ -24,17 +24,26 @@ import java.util.Set;
  * @param trustDomain the SPIFFE trust domain every SPIFFE ID must belong to
  * @param permittedDnsSuffixes DNS names must equal one of these or end with {@code "." + suffix};
  *     lower-case, no leading or trailing dot
+ * @param permittedIps where a profile allows IP addresses and names no ranges of its own
+ *     ({@link Profile#permittedIps()}, which replace these), every IP SAN must be in one of these;
+ *     empty = any address that names one host (see {@link #ipProblem})
  */
-public record NamePolicy(String trustDomain, List<String> permittedDnsSuffixes) {
+public record NamePolicy(String trustDomain, List<String> permittedDnsSuffixes, List<IpRange> permittedIps) {
 
   private static final int MAX_DNS_LENGTH = 253;
   private static final int MAX_LABEL_LENGTH = 63;
   private static final int MAX_ECHO = 256;
 
-  /** Validates the trust domain and the suffixes and copies the list. */
+  /** A policy that leaves IP addresses unrestricted by range. */
+  public NamePolicy(String trustDomain, List<String> permittedDnsSuffixes) {
+    this(trustDomain, permittedDnsSuffixes, List.of());
+  }
+
+  /** Validates the trust domain and the suffixes and copies the lists. */
   public NamePolicy {
     SpiffeId.of(trustDomain, "");
     permittedDnsSuffixes = List.copyOf(permittedDnsSuffixes);
+    permittedIps = List.copyOf(permittedIps);
     for (String suffix : permittedDnsSuffixes) {
       String problem = dnsSyntaxProblem(suffix);
       if (problem != null) {
@@ -97,18 +106,22 @@ public record NamePolicy(String trustDomain, List<String> permittedDnsSuffixes) 
     }
 
     Set<InetAddress> seenIps = new HashSet<>();
+    boolean profileRanges = !profile.permittedIps().isEmpty();
+    List<IpRange> ranges = profileRanges ? profile.permittedIps() : permittedIps;
     for (InetAddress ip : names.ips()) {
       if (!seenIps.add(ip)) {
         out.add("IP address " + ip.getHostAddress() + " appears more than once");
         continue;
       }
-      // Where the profile allows IPs, any unicast address is allowed here; ACME identifiers are
-      // also held to ROTOR_ACME_PERMITTED_IPS (acme.IpRange) before an order exists.
       if (!profile.nameForms().contains(NameForm.IP)) {
         out.add("IP address " + ip.getHostAddress() + " is not allowed by profile " + profile.name());
         continue;
       }
       String problem = ipProblem(ip);
+      if (problem == null && !ranges.isEmpty() && ranges.stream().noneMatch(r -> r.contains(ip))) {
+        problem = "is not in a permitted range " + ranges
+            + (profileRanges ? " of profile " + profile.name() : "");
+      }
       if (problem != null) {
         out.add("IP address " + ip.getHostAddress() + " " + problem);
       }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -24,6 +25,8 @@ import java.util.Set;
  * @param requireSpiffe whether exactly one SPIFFE ID URI SAN is required (SPIFFE X509-SVID §2: an
  *     SVID "MUST contain exactly one URI SAN")
  * @param maxNames the most SAN entries a certificate may carry
+ * @param permittedIps the ranges IP SANs must be in under this profile, replacing the name policy's
+ *     server-wide ranges; empty = the server-wide ranges apply (see {@link NamePolicy})
  */
 public record Profile(
     String name,
@@ -35,7 +38,8 @@ public record Profile(
     Set<Usage> usages,
     String spiffePathPrefix,
     boolean requireSpiffe,
-    int maxNames) {
+    int maxNames,
+    List<IpRange> permittedIps) {
 
   /** The path prefix whose IDs must have the Kubernetes workload shape {@code /ns/<ns>/sa/<sa>}. */
   public static final String WORKLOAD_PREFIX = "/ns/";
@@ -44,6 +48,12 @@ public record Profile(
   public static final int MAX_NAMES = 100;
 
   private static final Set<KeyType> ALL_KEYS = EnumSet.allOf(KeyType.class);
+
+  /** A profile without IP ranges of its own. */
+  public Profile(String name, Set<NameForm> nameForms, Set<KeyType> keyTypes, Duration defaultTtl, Duration minTtl,
+      Duration maxTtl, Set<Usage> usages, String spiffePathPrefix, boolean requireSpiffe, int maxNames) {
+    this(name, nameForms, keyTypes, defaultTtl, minTtl, maxTtl, usages, spiffePathPrefix, requireSpiffe, maxNames, List.of());
+  }
 
   /** Validates the bounds ({@code 0 < min <= default <= max}) and copies the sets. */
   public Profile {
@@ -68,6 +78,16 @@ public record Profile(
     if (requireSpiffe && !nameForms.contains(NameForm.SPIFFE)) {
       throw new IllegalArgumentException("profile " + name + ": requireSpiffe needs the SPIFFE name form");
     }
+    permittedIps = List.copyOf(permittedIps);
+    if (!permittedIps.isEmpty() && !nameForms.contains(NameForm.IP)) {
+      throw new IllegalArgumentException("profile " + name + ": permittedIps needs a profile that allows IP addresses");
+    }
+  }
+
+  /** This profile with its own IP ranges ({@code ranges} empty: the server-wide ones again). */
+  public Profile withPermittedIps(List<IpRange> ranges) {
+    return new Profile(name, nameForms, keyTypes, defaultTtl, minTtl, maxTtl, usages, spiffePathPrefix, requireSpiffe,
+        maxNames, ranges);
   }
 
   /** Kubernetes workloads: {@code spiffe://<td>/ns/<ns>/sa/<sa>} plus DNS names, 10–15 minutes. */

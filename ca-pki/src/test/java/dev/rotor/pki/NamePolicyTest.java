@@ -174,6 +174,64 @@ class NamePolicyTest {
     assertThatThrownBy(() -> new NamePolicy("example.org", List.of("Example.com"))).isInstanceOf(IllegalArgumentException.class);
   }
 
+  private static final NamePolicy RANGED = new NamePolicy("example.org", List.of("example.com"),
+      List.of(IpRange.parse("10.0.0.0/8"), IpRange.parse("fd00::/8")));
+
+  static Stream<Arguments> ranged() {
+    return Stream.of(
+        Arguments.of("ok/v4-in-range", List.of("ip:10.1.2.3"), List.of()),
+        Arguments.of("ok/v6-in-range", List.of("ip:fd12::1", "ip:10.255.255.254"), List.of()),
+        Arguments.of("ok/mapped-v4-in-range", List.of("ip:::ffff:10.9.8.7"), List.of()),
+        Arguments.of("fail/v4-out-of-range", List.of("ip:192.168.1.1"),
+            List.of("IP address 192.168.1.1 is not in a permitted range [10.0.0.0/8, fd00::/8]")),
+        Arguments.of("fail/v6-out-of-range", List.of("ip:2001:db8::1"),
+            List.of("IP address 2001:db8:0:0:0:0:0:1 is not in a permitted range [10.0.0.0/8, fd00::/8]")),
+        Arguments.of("fail/every-address-reported", List.of("ip:10.0.0.1", "ip:11.0.0.1", "ip:fe80::1"),
+            List.of("IP address 11.0.0.1 is not in a permitted range [10.0.0.0/8, fd00::/8]",
+                "IP address fe80:0:0:0:0:0:0:1 is not in a permitted range [10.0.0.0/8, fd00::/8]")),
+        // Inside a range does not make an address that names no host acceptable.
+        Arguments.of("fail/multicast-still-refused", List.of("ip:10.255.255.255", "ip:ff02::1"),
+            List.of("IP address ff02:0:0:0:0:0:0:1 is a multicast address")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("ranged")
+  void holdsIpAddressesToThePermittedRanges(String name, List<String> names, List<String> expected) {
+    assertThat(RANGED.violations(Profile.acme(), parse(names))).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void aProfilesOwnRangesReplaceTheServerWideOnes() {
+    Profile lab = Profile.acme().withPermittedIps(List.of(IpRange.parse("192.168.0.0/16")));
+    assertThat(RANGED.violations(lab, parse(List.of("ip:192.168.1.1")))).isEmpty();
+    assertThat(RANGED.violations(lab, parse(List.of("ip:10.1.2.3"))))
+        .containsExactly("IP address 10.1.2.3 is not in a permitted range [192.168.0.0/16] of profile acme");
+    // The same ranges, with no server-wide ones at all.
+    assertThat(POLICY.violations(lab, parse(List.of("ip:10.1.2.3")))).hasSize(1);
+    // Any address again, explicitly, while the server-wide ranges stay in force for other profiles.
+    Profile open = Profile.acme().withPermittedIps(List.of(IpRange.parse("0.0.0.0/0"), IpRange.parse("::/0")));
+    assertThat(RANGED.violations(open, parse(List.of("ip:192.0.2.1", "ip:2001:db8::1")))).isEmpty();
+    assertThat(RANGED.violations(open, parse(List.of("ip:224.0.0.1")))).containsExactly("IP address 224.0.0.1 is a multicast address");
+    assertThat(RANGED.violations(Profile.acme(), parse(List.of("ip:192.0.2.1")))).hasSize(1);
+  }
+
+  @Test
+  void noRangesMeansAnyAddressThatNamesOneHost() {
+    assertThat(POLICY.permittedIps()).isEmpty();
+    assertThat(POLICY.violations(Profile.acme(), parse(List.of("ip:192.0.2.1", "ip:2001:db8::1", "ip:127.0.0.1")))).isEmpty();
+    assertThat(POLICY.violations(Profile.acme(), parse(List.of("ip:0.0.0.0", "ip:224.0.0.1", "ip:255.255.255.255"))))
+        .containsExactly("IP address 0.0.0.0 is the unspecified address", "IP address 224.0.0.1 is a multicast address",
+            "IP address 255.255.255.255 is the broadcast address");
+  }
+
+  @Test
+  void rangesDoNotLetAProfileWithoutIpsIssueThem() {
+    assertThat(RANGED.violations(Profile.workload(), parse(List.of("uri:" + WORKLOAD_ID, "ip:10.0.0.1"))))
+        .containsExactly("IP address 10.0.0.1 is not allowed by profile workload");
+    assertThatThrownBy(() -> Profile.workload().withPermittedIps(List.of(IpRange.parse("10.0.0.0/8"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("permittedIps");
+  }
+
   static SubjectNames parse(List<String> names) {
     List<String> dns = new ArrayList<>();
     List<InetAddress> ips = new ArrayList<>();

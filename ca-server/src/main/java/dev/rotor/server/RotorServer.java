@@ -244,7 +244,7 @@ public final class RotorServer implements AutoCloseable {
       PgCertificateStore certificates = new PgCertificateStore(database.dataSource());
       PgTokenStore tokens = new PgTokenStore(database.dataSource());
       PgAuditLog audit = new PgAuditLog(database.dataSource());
-      NamePolicy policy = new NamePolicy(config.trustDomain(), config.permittedDns());
+      NamePolicy policy = new NamePolicy(config.trustDomain(), config.permittedDns(), config.permittedIps());
       List<String> serverDns = new ArrayList<>(config.permittedDns());
       serverDns.addAll(config.dnsHostnames());
       Profile serverProfile = new Profile(ServerCertificate.PROFILE, EnumSet.of(NameForm.DNS, NameForm.IP),
@@ -253,6 +253,7 @@ public final class RotorServer implements AutoCloseable {
       PgBlockedKeyStore blockedKeyStore = new PgBlockedKeyStore(database.dataSource());
       BlockedKeys blockedKeys = new BlockedKeys(blockedKeyStore, Duration.ofSeconds(5));
       started.add(blockedKeys);
+      // The server's own certificate names 127.0.0.1 and ROTOR_HOSTNAMES whatever ROTOR_PERMITTED_IPS says.
       IssuanceService issuance = new IssuanceService(ca, config.profiles(), policy, serverProfile,
           new NamePolicy(config.trustDomain(), serverDns), journal, certificates, blockedKeys, clock, metrics,
           config.publicHttpUrl());

@@ -2,7 +2,9 @@ package dev.rotor.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.rotor.pki.IpRange;
 import dev.rotor.pki.KeyAlgorithm;
+import dev.rotor.pki.NameForm;
 import dev.rotor.pki.Profile;
 import dev.rotor.server.acme.AcmeSettings;
 import dev.rotor.server.acme.StaticHosts;
@@ -41,6 +43,7 @@ public record ServerConfig(
     int dbPoolSize,
     String trustDomain,
     List<String> permittedDns,
+    List<IpRange> permittedIps,
     List<String> hostnames,
     Optional<String> adminToken,
     Optional<String> caPassphrase,
@@ -124,6 +127,7 @@ public record ServerConfig(
     k.put("ROTOR_DB_POOL_SIZE", "connection pool size: 16");
     k.put("ROTOR_TRUST_DOMAIN", "SPIFFE trust domain: rotor.local");
     k.put("ROTOR_PERMITTED_DNS", "DNS suffixes certificates may name: svc.cluster.local,localhost");
+    k.put("ROTOR_PERMITTED_IPS", "CIDR ranges IP SANs must be in, for profiles that allow IPs (a profile's permittedIps replaces them); unset = any unicast address");
     k.put("ROTOR_HOSTNAMES", "extra DNS names (or IPs) in the server's own HTTPS certificate");
     k.put("ROTOR_ADMIN_TOKEN", "first admin API token; unset = generated and printed once at first start");
     k.put("ROTOR_CA_PASSPHRASE", "passphrase encrypting CA keys; unset = generated into <data dir>/ca-passphrase (0600)");
@@ -241,6 +245,7 @@ public record ServerConfig(
         intValue(v, "dbpoolsize", 16),
         string(v, "trustdomain").orElse("rotor.local").toLowerCase(Locale.ROOT),
         listValue(v, "permitteddns", List.of("svc.cluster.local", "localhost")),
+        ipRanges(v, "permittedips", "ROTOR_PERMITTED_IPS"),
         hostnames,
         string(v, "admintoken"),
         string(v, "capassphrase"),
@@ -345,7 +350,7 @@ public record ServerConfig(
         intValue(v, "acmetlsalpn01port", d.tlsAlpn01Port()),
         string(v, "acmednsserver"),
         StaticHosts.parse(string(v, "acmestatichosts").orElse("")),
-        listValue(v, "acmepermittedips", List.of()),
+        ipRanges(v, "acmepermittedips", "ROTOR_ACME_PERMITTED_IPS"),
         Boolean.parseBoolean(string(v, "acmeeabrequired").orElse("false")),
         string(v, "acmetermsofservice"),
         positive(v, "acmeordersperhour", d.ordersPerHour()),
@@ -399,7 +404,7 @@ public record ServerConfig(
   /** Returns a copy with the ports actually bound (when 0 was configured). */
   public ServerConfig withPorts(int https, int http) {
     return new ServerConfig(https, http, bind, dataDir, dbUrl, dbUser, dbPassword, dbPoolSize, trustDomain,
-        permittedDns, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, pkcs11, rootTtl,
+        permittedDns, permittedIps, hostnames, adminToken, caPassphrase, caCert, caKey, caKeyAlgorithm, pkcs11, rootTtl,
         intermediateTtl, serverCertTtl, crlValidity, explicitPublicHttpUrl, profiles, agents, crd, acme, uiSessionIdle,
         precertGrace, caRotationPoll, admission);
   }
@@ -430,7 +435,7 @@ public record ServerConfig(
     // Never print secrets: the record's default toString would show the token and passphrase.
     return "ServerConfig[httpsPort=" + httpsPort + ", httpPort=" + httpPort + ", bind=" + bind + ", dataDir=" + dataDir
         + ", db=" + dbUrl.orElse("embedded") + ", trustDomain=" + trustDomain + ", permittedDns=" + permittedDns
-        + ", hostnames=" + hostnames + ", profiles=" + profiles.keySet() + "]";
+        + ", permittedIps=" + permittedIps + ", hostnames=" + hostnames + ", profiles=" + profiles.keySet() + "]";
   }
 
   static String normalize(String key) {
@@ -480,6 +485,19 @@ public record ServerConfig(
     return items.stream().map(String::trim).filter(s -> !s.isEmpty()).map(s -> s.toLowerCase(Locale.ROOT)).toList();
   }
 
+  /** A list of CIDR ranges; a bad one is refused naming the key and the range. */
+  private static List<IpRange> ipRanges(Map<String, Object> v, String key, String name) {
+    List<IpRange> out = new ArrayList<>();
+    for (String cidr : listValue(v, key, List.of())) {
+      try {
+        out.add(IpRange.parse(cidr));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(name + ": " + e.getMessage());
+      }
+    }
+    return List.copyOf(out);
+  }
+
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
 
   /** Parses "900", "900s", "15m", "24h", "365d", "500ms" or ISO-8601 "PT15M". */
@@ -513,9 +531,11 @@ public record ServerConfig(
   }
 
   /**
-   * The profile table: the four defaults, with TTL bounds overridable and new profiles derived
-   * from a base, for example {@code profiles: {workload: {defaultTtl: 5s, minTtl: 2s, maxTtl: 10s},
-   * short: {base: workload, maxTtl: 30s}}}.
+   * The profile table: the four defaults, with TTL bounds (and, where the profile allows IP
+   * addresses, its own permitted IP ranges) overridable and new profiles derived from a base, for
+   * example {@code profiles: {workload: {defaultTtl: 5s, minTtl: 2s, maxTtl: 10s}, short: {base:
+   * workload, maxTtl: 30s}, lab: {base: acme, permittedIps: [192.168.0.0/16]}}}. A derived profile
+   * inherits its base's ranges.
    */
   @SuppressWarnings("unchecked")
   private static Map<String, Profile> profiles(Object section) {
@@ -543,8 +563,9 @@ public record ServerConfig(
         throw new IllegalArgumentException("profiles." + name + ": unknown base profile " + baseName + " (set base: workload|agent|acme|admin)");
       }
       for (String key : settings.keySet()) {
-        if (!List.of("base", "defaultttl", "minttl", "maxttl").contains(key)) {
-          throw new IllegalArgumentException("profiles." + name + ": unknown setting " + key + " (base, defaultTtl, minTtl, maxTtl)");
+        if (!List.of("base", "defaultttl", "minttl", "maxttl", "permittedips").contains(key)) {
+          throw new IllegalArgumentException("profiles." + name + ": unknown setting " + key
+              + " (base, defaultTtl, minTtl, maxTtl, permittedIps)");
         }
       }
       Duration min = duration(settings, "minttl", base.minTtl());
@@ -553,8 +574,21 @@ public record ServerConfig(
       if (min.isNegative() || min.isZero() || min.compareTo(max) > 0 || def.compareTo(min) < 0 || def.compareTo(max) > 0) {
         throw new IllegalArgumentException("profiles." + name + ": need 0 < minTtl <= defaultTtl <= maxTtl, got " + min + ", " + def + ", " + max);
       }
+      List<IpRange> ranges = base.permittedIps();
+      if (settings.containsKey("permittedips")) {
+        ranges = ipRanges(settings, "permittedips", "profiles." + name + ".permittedIps");
+        if (ranges.isEmpty()) {
+          // An empty list could mean "none" or "any": say which explicitly instead.
+          throw new IllegalArgumentException("profiles." + name + ".permittedIps: list at least one range"
+              + " (leave it out for ROTOR_PERMITTED_IPS; 0.0.0.0/0 and ::/0 allow any address)");
+        }
+        if (!base.nameForms().contains(NameForm.IP)) {
+          throw new IllegalArgumentException("profiles." + name + ".permittedIps: profile " + name
+              + " does not allow IP addresses (base it on acme)");
+        }
+      }
       result.put(name, new Profile(name, base.nameForms(), base.keyTypes(), def, min, max, base.usages(),
-          base.spiffePathPrefix(), base.requireSpiffe(), base.maxNames()));
+          base.spiffePathPrefix(), base.requireSpiffe(), base.maxNames(), ranges));
     }
     return java.util.Collections.unmodifiableMap(result);
   }

@@ -29,7 +29,8 @@ class RestApiIT {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start();
+    // IP SANs limited to 10.0.0.0/8; the server's own certificate still names 127.0.0.1 (last test).
+    server = TestServer.start(Map.of("ROTOR_PERMITTED_IPS", "10.0.0.0/8"));
   }
 
   @AfterAll
@@ -85,6 +86,30 @@ class RestApiIT {
     X509Certificate leaf = TestServer.parse(r.json().get("certificate").asText());
     assertThat(Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()))
         .isEqualTo(Duration.ofMinutes(15).plusSeconds(30));
+  }
+
+  @Test
+  void ip_addresses_must_be_in_the_permitted_ranges() throws Exception {
+    TestServer.Reply inside = server.issue(TestServer.ADMIN_TOKEN, Csrs.pem(Csrs.ec("secp256r1"), "IP:10.1.2.3"), "acme", 3600);
+    assertThat(inside.status()).as(inside.body()).isEqualTo(201);
+    assertThat(TestServer.parse(inside.json().get("certificate").asText()).getSubjectAlternativeNames())
+        .extracting(l -> (Object) l.get(1)).containsExactly((Object) "10.1.2.3");
+
+    long certificates = server.count("SELECT count(*) FROM certificates");
+    long precertificates = server.count("SELECT count(*) FROM precertificates");
+    long audit = server.count("SELECT count(*) FROM audit_log");
+    TestServer.Reply outside = server.issue(TestServer.ADMIN_TOKEN,
+        Csrs.pem(Csrs.ec("secp256r1"), "IP:10.9.9.9", "IP:192.168.1.1"), "acme", 3600);
+    assertThat(outside.status()).as(outside.body()).isEqualTo(400);
+    assertThat(outside.contentType()).isEqualTo("application/problem+json");
+    assertThat(outside.json().get("type").asText()).isEqualTo("urn:rotor:problem:rejected-identifier");
+    assertThat(outside.json().get("detail").asText())
+        .isEqualTo("IP address 192.168.1.1 is not in a permitted range [10.0.0.0/8]");
+    assertThat(server.count("SELECT count(*) FROM certificates")).isEqualTo(certificates);
+    assertThat(server.count("SELECT count(*) FROM certificates WHERE '192.168.1.1' = ANY(sans)")).isZero();
+    // The recovery sweep may delete pre-records of earlier issuances meanwhile, but none was added.
+    assertThat(server.count("SELECT count(*) FROM precertificates")).isLessThanOrEqualTo(precertificates);
+    assertThat(server.count("SELECT count(*) FROM audit_log")).isEqualTo(audit);
   }
 
   @Test

@@ -93,6 +93,48 @@ class ServerConfigTest {
   }
 
   @Test
+  void permitted_ip_ranges_server_wide_and_per_profile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    ServerConfig none = ServerConfig.fromMap(Map.of());
+    assertThat(none.permittedIps()).isEmpty();
+    assertThat(none.acme().permittedIps()).isEmpty();
+    assertThat(none.profiles().values()).allSatisfy(p -> assertThat(p.permittedIps()).isEmpty());
+    assertThat(ServerConfig.fromMap(Map.of("ROTOR_PERMITTED_IPS", "")).permittedIps()).isEmpty();
+
+    Path yaml = dir.resolve("rotor.yaml");
+    Files.writeString(yaml, """
+        permittedIps: 10.0.0.0/8
+        acmePermittedIps: [10.1.0.0/16]
+        profiles:
+          acme: {permittedIps: [192.168.0.0/16, "FD00::/8"]}
+          lab: {base: acme, maxTtl: 2h}
+          edge: {base: acme, permittedIps: 203.0.113.0/24}
+        """);
+    ServerConfig c = ServerConfig.load(new String[] {"--config", yaml.toString()},
+        Map.of("ROTOR_PERMITTED_IPS", "10.0.0.0/8, fd00::/8"));
+    assertThat(c.permittedIps()).extracting(Object::toString).containsExactly("10.0.0.0/8", "fd00::/8");
+    assertThat(c.acme().permittedIps()).extracting(Object::toString).containsExactly("10.1.0.0/16");
+    assertThat(c.profiles().get("acme").permittedIps()).extracting(Object::toString).containsExactly("192.168.0.0/16", "fd00::/8");
+    assertThat(c.profiles().get("lab").permittedIps()).isEqualTo(c.profiles().get("acme").permittedIps());
+    assertThat(c.profiles().get("edge").permittedIps()).extracting(Object::toString).containsExactly("203.0.113.0/24");
+    assertThat(c.profiles().get("workload").permittedIps()).isEmpty();
+    assertThat(c.toString()).contains("permittedIps=[10.0.0.0/8, fd00::/8]");
+  }
+
+  @Test
+  void refuses_bad_ip_ranges_naming_the_key() {
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_PERMITTED_IPS", "10.0.0.0/8,10.1.0.0/8")))
+        .hasMessage("ROTOR_PERMITTED_IPS: \"10.1.0.0/8\" is not an IP range: host bits are set below /8 (the range would be 10.0.0.0/8)");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("ROTOR_ACME_PERMITTED_IPS", "corp.example/8")))
+        .hasMessageStartingWith("ROTOR_ACME_PERMITTED_IPS: \"corp.example/8\" is not an IP range");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("profiles", Map.of("acme", Map.of("permittedIps", java.util.List.of("10.0.0.0/33"))))))
+        .hasMessageStartingWith("profiles.acme.permittedIps: \"10.0.0.0/33\" is not an IP range");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("profiles", Map.of("acme", Map.of("permittedIps", java.util.List.of())))))
+        .hasMessageContaining("profiles.acme.permittedIps: list at least one range");
+    assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("profiles", Map.of("workload", Map.of("permittedIps", "10.0.0.0/8")))))
+        .hasMessageContaining("profiles.workload.permittedIps: profile workload does not allow IP addresses");
+  }
+
+  @Test
   void agent_settings_default_to_the_chart_names_and_refuse_nonsense() {
     ServerConfig.Agents a = ServerConfig.fromMap(Map.of()).agents();
     assertThat(a.kubernetes()).isEqualTo(ServerConfig.KubernetesMode.AUTO);

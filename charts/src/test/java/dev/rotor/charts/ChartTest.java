@@ -102,7 +102,8 @@ class ChartTest {
 
     String config = one(objects, ConfigMap.class, "rotor-server").getData().get("rotor.yaml");
     assertThat(config).contains("trustDomain: \"rotor.local\"").contains("workload: {defaultTtl: 15m, minTtl: 10m, maxTtl: 15m}")
-        .contains("agentServiceAccount: \"rotor-agent\"").contains("agentNamespace: \"rotor-system\"");
+        .contains("agentServiceAccount: \"rotor-agent\"").contains("agentNamespace: \"rotor-system\"")
+        .doesNotContain("permittedIps:"); // unset: any unicast address
 
     DaemonSet agent = one(objects, DaemonSet.class, "rotor-agent");
     var agentPod = agent.getSpec().getTemplate().getSpec();
@@ -136,7 +137,7 @@ class ChartTest {
   void every_optional_feature_renders() {
     String yaml = template()
         .set("database.url", "").set("server.replicas", 1)
-        .set("acme.ingress.enabled", true).set("acme.eabRequired", true).set("acme.permittedIps[0]", "10.0.0.0/8").set("acme.ingress.className", "nginx").set("acme.ingress.tlsSecret", "acme-tls")
+        .set("acme.ingress.enabled", true).set("acme.eabRequired", true).set("acme.permittedIps[0]", "10.0.0.0/8").set("permittedIps[0]", "10.0.0.0/8").set("permittedIps[1]", "fd00::/8").set("acme.ingress.className", "nginx").set("acme.ingress.tlsSecret", "acme-tls")
         .set("metrics.serviceMonitor.enabled", true)
         .set("networkPolicy.enabled", true)
         .set("ca.existingSecret", "my-ca").set("ca.passphraseSecret", "my-passphrase")
@@ -175,14 +176,15 @@ class ChartTest {
     assertThat(one(objects, ConfigMap.class, "rotor-agent").getData().get("agent.yaml")).contains("payments-in").contains("allow:")
         .contains("secretNamespaces: \"payments,web\"");
     assertThat(one(objects, ConfigMap.class, "rotor-server").getData().get("rotor.yaml"))
-        .contains("acmeEabRequired: \"true\"").contains("acmePermittedIps: \"10.0.0.0/8\"");
+        .contains("acmeEabRequired: \"true\"").contains("acmePermittedIps: \"10.0.0.0/8\"")
+        .contains("permittedIps: \"10.0.0.0/8,fd00::/8\"");
   }
 
   @Test
   @SuppressWarnings("unchecked")
   void the_rendered_configuration_files_are_accepted_by_the_server_and_the_agent() throws Exception {
     var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
-    for (TemplateCommand t : List.of(template(), template().set("agent.namespaces[0]", "web").set("acme.permittedIps[0]", "10.0.0.0/8")
+    for (TemplateCommand t : List.of(template(), template().set("agent.namespaces[0]", "web").set("acme.permittedIps[0]", "10.0.0.0/8").set("permittedIps[0]", "10.0.0.0/8")
         .set("agent.proxy.inbound[0].name", "in").set("agent.proxy.inbound[0].listen", "0.0.0.0:15443")
         .set("agent.proxy.inbound[0].backend", "127.0.0.1:8080").set("agent.proxy.inbound[0].identity", "spiffe://rotor.local/ns/web/sa/a")
         .set("agent.proxy.inbound[0].allow[0]", "spiffe://rotor.local/ns/web/*"))) {
@@ -268,6 +270,8 @@ class ChartTest {
         .hasMessageContaining("ttl.workload.max");
     assertThatThrownBy(() -> template().set("database.url", "mysql://nope").call())
         .hasMessageContaining("database.url");
+    assertThatThrownBy(() -> template().set("permittedIps[0]", "corp.example").call())
+        .hasMessageContaining("permittedIps");
   }
 
   @Test

@@ -82,7 +82,6 @@ public final class AcmeApi implements AutoCloseable {
   private final Journal journal;
   private final TokenAuthenticator auth;
   private final NamePolicy policy;
-  private final List<IpRange> permittedIps;
   private final Clock clock;
   private final Metrics metrics;
   private final ObjectMapper json;
@@ -106,7 +105,6 @@ public final class AcmeApi implements AutoCloseable {
     this.journal = journal;
     this.auth = auth;
     this.policy = policy;
-    this.permittedIps = settings.permittedIps().stream().map(IpRange::parse).toList();
     this.clock = clock;
     this.metrics = metrics;
     this.json = json;
@@ -609,11 +607,18 @@ public final class AcmeApi implements AutoCloseable {
           Optional<InetAddress> ip = ipLiteral(value);
           if (ip.isEmpty()) {
             problems.add(new AcmeException.Subproblem(AcmeError.MALFORMED, "not an IP address", id));
-          } else if (!profile.nameForms().contains(NameForm.IP) || permittedIps.stream().noneMatch(r -> r.contains(ip.get()))) {
+          } else if (!profile.nameForms().contains(NameForm.IP) || settings.permittedIps().stream().noneMatch(r -> r.contains(ip.get()))) {
             problems.add(new AcmeException.Subproblem(AcmeError.REJECTED_IDENTIFIER,
                 "IP address " + value + " is not in a permitted range " + settings.permittedIps(), id));
           } else {
-            out.add(new Identifier(Identifier.IP, ip.get().getHostAddress()));
+            // Also the name policy's ranges (ROTOR_PERMITTED_IPS, the profile's own), which finalize
+            // applies again: an order that could never be finalized is refused now.
+            List<String> v = policy.violations(profile, SubjectNames.of(List.of(), List.of(ip.get()), List.of()));
+            if (!v.isEmpty()) {
+              problems.add(new AcmeException.Subproblem(AcmeError.REJECTED_IDENTIFIER, String.join("; ", v), id));
+            } else {
+              out.add(new Identifier(Identifier.IP, ip.get().getHostAddress()));
+            }
           }
         }
         default -> problems.add(new AcmeException.Subproblem(AcmeError.UNSUPPORTED_IDENTIFIER,

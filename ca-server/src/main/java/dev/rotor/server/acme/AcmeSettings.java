@@ -1,5 +1,6 @@
 package dev.rotor.server.acme;
 
+import dev.rotor.pki.IpRange;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -12,7 +13,7 @@ import java.util.Optional;
  * @param tlsAlpn01Port port tls-alpn-01 validation connects to (443)
  * @param dnsServer host:port of the DNS server for TXT (and address) look-ups; empty = system resolver
  * @param staticHosts names mapped to addresses instead of DNS
- * @param permittedIps CIDR ranges IP identifiers must fall in; empty = IP identifiers refused
+ * @param permittedIps ranges IP identifiers must fall in (and the name policy's too); empty = IP identifiers refused
  * @param externalAccountRequired whether new accounts need External Account Binding
  * @param termsOfService URL clients must agree to; empty = none
  * @param ordersPerHour new orders one account may create per clock hour
@@ -25,7 +26,7 @@ public record AcmeSettings(
     int tlsAlpn01Port,
     Optional<String> dnsServer,
     StaticHosts staticHosts,
-    List<String> permittedIps,
+    List<IpRange> permittedIps,
     boolean externalAccountRequired,
     Optional<String> termsOfService,
     int ordersPerHour,
@@ -34,9 +35,6 @@ public record AcmeSettings(
 
   public AcmeSettings {
     permittedIps = List.copyOf(permittedIps);
-    for (String cidr : permittedIps) {
-      IpRange.parse(cidr);
-    }
     if (ordersPerHour < 1 || pendingAuthorizations < 1) {
       throw new IllegalArgumentException("ROTOR_ACME_ORDERS_PER_HOUR and ROTOR_ACME_PENDING_AUTHORIZATIONS must be at least 1");
     }

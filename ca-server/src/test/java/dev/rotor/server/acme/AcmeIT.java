@@ -56,6 +56,7 @@ class AcmeIT {
         "ROTOR_ACME_TLSALPN01_PORT", tls.port(),
         "ROTOR_ACME_DNS_SERVER", "127.0.0.1:" + dns.port(),
         "ROTOR_ACME_PERMITTED_IPS", "127.0.0.0/8",
+        "ROTOR_PERMITTED_IPS", "127.0.0.0/16",
         "ROTOR_ACME_ORDERS_PER_HOUR", 5));
     session = AcmeClients.session(server, "acme");
   }
@@ -221,6 +222,13 @@ class AcmeIT {
         });
     assertThatThrownBy(() -> account.newOrder().identifier(Identifier.ip("10.1.2.3")).create())
         .satisfies(e -> assertThat(problemType(e)).isEqualTo(ERR + "rejectedIdentifier"));
+    // inside ROTOR_ACME_PERMITTED_IPS but outside the name policy's ROTOR_PERMITTED_IPS: finalize could never issue it
+    assertThatThrownBy(() -> account.newOrder().identifier(Identifier.ip("127.1.0.1")).create())
+        .satisfies(e -> {
+          assertThat(problemType(e)).isEqualTo(ERR + "rejectedIdentifier");
+          assertThat(((AcmeServerException) e).getProblem().getDetail().orElseThrow())
+              .contains("127.1.0.1 is not in a permitted range [127.0.0.0/16]");
+        });
 
     // finalize before ready
     Order order = account.newOrder().domain("early.a.test").create();
