@@ -71,6 +71,7 @@ public final class AcmeApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AcmeApi.class);
   private static final String JOSE = "application/jose+json";
   private static final int MAX_ORDERS_LISTED = 1000;
+  private static final int MAX_CACHED_VERIFIERS = 10_000;
 
   private final AcmeStore store;
   private final Nonces nonces;
@@ -90,6 +91,7 @@ public final class AcmeApi implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final Http01Validator http01;
   private final ValidationWorker worker;
+  private final Map<String, Jws.Verifier> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
 
   public AcmeApi(AcmeStore store, AcmeSettings settings, IssuanceService issuance, RevocationService revocation,
       PgCertificateStore certificates, ActiveCa ca, Journal journal, TokenAuthenticator auth, NamePolicy policy,
@@ -247,8 +249,9 @@ public final class AcmeApi implements AutoCloseable {
       long id = parseId(jws.kid().substring(prefix.length()));
       AcmeStore.Account a = store.account(id)
           .orElseThrow(() -> new AcmeException(AcmeError.ACCOUNT_DOES_NOT_EXIST, "no account " + jws.kid()));
-      key = JWK.parse(a.jwk());
-      jws.verify(key);
+      Jws.Verifier verifier = accountVerifier(jws.alg(), a.jwk());
+      key = verifier.key();
+      jws.verify(verifier);
       if (!a.status().equals("valid")) {
         throw new AcmeException(AcmeError.UNAUTHORIZED, "the account is " + a.status());
       }
@@ -256,6 +259,24 @@ public final class AcmeApi implements AutoCloseable {
     }
     nonces.spend(jws.nonce(), nonceExpires);
     return new Verified(jws, account, key);
+  }
+
+  /**
+   * The verifier for an account key as stored, for {@code alg}: parsed and checked once per key and
+   * algorithm, not per request. The account row is still read for every request (its status and
+   * its current key), so a deactivation or key change on any replica applies at once.
+   */
+  private Jws.Verifier accountVerifier(String alg, String jwk) throws java.text.ParseException {
+    String cacheKey = alg + " " + jwk;
+    Jws.Verifier v = verifiers.get(cacheKey);
+    if (v == null) {
+      v = Jws.Verifier.of(alg, JWK.parse(jwk));
+      if (verifiers.size() >= MAX_CACHED_VERIFIERS) {
+        verifiers.clear();
+      }
+      verifiers.put(cacheKey, v);
+    }
+    return v;
   }
 
   private static long parseId(String s) {
