@@ -580,16 +580,16 @@ public final class AcmeApi implements AutoCloseable {
         tokens.add(token());
       }
     }
-    Optional<Long> created = store.createOrder(a.id(), base.profile(), identifiers, now.plus(settings.orderLifetime()), replaces,
+    Optional<AcmeStore.Order> created = store.createOrder(a.id(), base.profile(), identifiers, now.plus(settings.orderLifetime()), replaces,
         types, tokens, window, settings.ordersPerHour());
     if (created.isEmpty()) {
       long retry = Math.max(1, window.plus(java.time.Duration.ofHours(1)).getEpochSecond() - now.getEpochSecond());
       throw new AcmeException(AcmeError.RATE_LIMITED, 429, "the account has created " + settings.ordersPerHour()
           + " orders this hour, the limit", List.of(), Map.of("Retry-After", Long.toString(retry)));
     }
-    long orderId = created.get();
-    ex.responseHeader("Location", base.url("order/" + orderId));
-    reply(ex, 201, orderJson(base, store.order(orderId).orElseThrow()));
+    AcmeStore.Order order = created.get();
+    ex.responseHeader("Location", base.url("order/" + order.id()));
+    reply(ex, 201, orderJson(base, order));
   }
 
   private String token() {
@@ -687,7 +687,7 @@ public final class AcmeApi implements AutoCloseable {
     m.put("status", status);
     m.put("expires", o.expires().truncatedTo(ChronoUnit.SECONDS).toString());
     m.put("identifiers", o.identifiers().stream().map(Identifier::toJson).toList());
-    m.put("authorizations", store.authorizations(o.id()).stream().map(az -> base.url("authz/" + az.id())).toList());
+    m.put("authorizations", o.authorizationIds().stream().map(id -> base.url("authz/" + id)).toList());
     m.put("finalize", base.url("order/" + o.id() + "/finalize"));
     if (o.certificateSerial() != null && status.equals("valid")) {
       m.put("certificate", base.url("cert/" + o.certificateSerial()));
@@ -846,23 +846,20 @@ public final class AcmeApi implements AutoCloseable {
 
   // ---- authorizations and challenges
 
-  private AcmeStore.Authorization ownAuthorization(long id, Verified v) {
-    AcmeStore.Account a = v.requireAccount();
-    AcmeStore.Authorization az = store.authorization(id).orElseThrow(() -> AcmeException.notFound("authorization " + id));
-    if (az.accountId() != a.id()) {
+  private static void requireOwn(AcmeStore.Authorization az, Verified v) {
+    if (az.accountId() != v.requireAccount().id()) {
       throw new AcmeException(AcmeError.UNAUTHORIZED, "the authorization belongs to another account");
     }
-    return az;
   }
 
-  private Map<String, Object> authorizationJson(Base base, AcmeStore.Authorization az) throws Exception {
+  private Map<String, Object> authorizationJson(Base base, AcmeStore.Authorization az, List<AcmeStore.Challenge> list) throws Exception {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("identifier", az.identifier().toJson());
     String status = az.status().equals("pending") && !az.expires().isAfter(clock.instant()) ? "expired" : az.status();
     m.put("status", status);
     m.put("expires", az.expires().truncatedTo(ChronoUnit.SECONDS).toString());
     List<Map<String, Object>> challenges = new ArrayList<>();
-    for (AcmeStore.Challenge c : store.challenges(az.id())) {
+    for (AcmeStore.Challenge c : list) {
       challenges.add(challengeJson(base, c));
     }
     m.put("challenges", challenges);
@@ -889,7 +886,10 @@ public final class AcmeApi implements AutoCloseable {
 
   private void authorization(Exchange ex, Base base) throws Exception {
     Verified v = verify(ex, base, KeyForm.KID);
-    AcmeStore.Authorization az = ownAuthorization(parseId(ex.path("id")), v);
+    long id = parseId(ex.path("id"));
+    AcmeStore.AuthorizationWith read = store.authorizationWith(id).orElseThrow(() -> AcmeException.notFound("authorization " + id));
+    AcmeStore.Authorization az = read.authorization();
+    requireOwn(az, v);
     if (!v.jws().isPostAsGet()) {
       ObjectNode p = v.jws().payloadObject(json);
       if (!"deactivated".equals(p.path("status").asText())) {
@@ -898,15 +898,18 @@ public final class AcmeApi implements AutoCloseable {
       if (!store.deactivateAuthorization(az.id())) {
         throw new AcmeException(AcmeError.MALFORMED, "the authorization is " + az.status() + " and cannot be deactivated");
       }
-      az = store.authorization(az.id()).orElseThrow();
+      read = store.authorizationWith(az.id()).orElseThrow();
     }
-    reply(ex, 200, authorizationJson(base, az));
+    reply(ex, 200, authorizationJson(base, read.authorization(), read.challenges()));
   }
 
   private void challenge(Exchange ex, Base base) throws Exception {
     Verified v = verify(ex, base, KeyForm.KID);
-    AcmeStore.Challenge c = store.challenge(parseId(ex.path("id"))).orElseThrow(() -> AcmeException.notFound("challenge " + ex.path("id")));
-    AcmeStore.Authorization az = ownAuthorization(c.authzId(), v);
+    AcmeStore.ChallengeOf read = store.challengeOf(parseId(ex.path("id")))
+        .orElseThrow(() -> AcmeException.notFound("challenge " + ex.path("id")));
+    AcmeStore.Challenge c = read.challenge();
+    AcmeStore.Authorization az = read.authorization();
+    requireOwn(az, v);
     if (!v.jws().isPostAsGet()) {
       v.jws().payloadObject(json); // RFC 8555 §7.5.1: an empty object asks for validation
       if (c.status().equals("pending")) {
@@ -914,10 +917,12 @@ public final class AcmeApi implements AutoCloseable {
         Optional<AcmeStore.Claimed> claimed = store.startValidation(c.id(), now, worker.leaseFrom(now));
         if (claimed.isPresent()) {
           worker.submit(claimed.get());
+          c = c.claimed(); // what the claim wrote; the validation may already be changing it
         } else if (!az.status().equals("pending") || !az.expires().isAfter(clock.instant())) {
           throw new AcmeException(AcmeError.MALFORMED, "the authorization is no longer pending");
+        } else {
+          c = store.challenge(c.id()).orElseThrow();
         }
-        c = store.challenge(c.id()).orElseThrow();
       }
     }
     ex.responseHeader("Link", "<" + base.url("directory") + ">;rel=\"index\", <" + base.url("authz/" + az.id()) + ">;rel=\"up\"");
