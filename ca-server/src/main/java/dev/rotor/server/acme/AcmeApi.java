@@ -750,8 +750,8 @@ public final class AcmeApi implements AutoCloseable {
     if (!store.startProcessing(o.id(), der)) {
       throw new AcmeException(AcmeError.ORDER_NOT_READY, "the order is no longer ready");
     }
-    issueFor(o.id(), o.accountId(), o.profile(), o.identifiers(), der);
-    reply(ex, 200, orderJson(base, store.order(o.id()).orElseThrow()));
+    Optional<String> serial = issueFor(o.id(), o.accountId(), o.profile(), o.identifiers(), der);
+    reply(ex, 200, orderJson(base, serial.isPresent() ? o.completed(serial.get()) : store.order(o.id()).orElseThrow()));
   }
 
   /** RFC 8555 §7.4: the CSR must name exactly the order's identifiers (a CN must be one of them). */
@@ -801,8 +801,11 @@ public final class AcmeApi implements AutoCloseable {
     return org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(rdns[0].getFirst().getValue());
   }
 
-  /** Issues for a processing order and marks it valid (audited); an order the core refuses becomes invalid. */
-  private void issueFor(long orderId, long accountId, String profile, List<Identifier> identifiers, byte[] der) {
+  /**
+   * Issues for a processing order and marks it valid (audited); an order the core refuses becomes
+   * invalid. Returns the certificate's serial when this call marked the order valid.
+   */
+  private Optional<String> issueFor(long orderId, long accountId, String profile, List<Identifier> identifiers, byte[] der) {
     List<String> dns = new ArrayList<>();
     List<InetAddress> ips = new ArrayList<>();
     for (Identifier id : identifiers) {
@@ -812,10 +815,24 @@ public final class AcmeApi implements AutoCloseable {
         ips.add(ipLiteral(id.value()).orElseThrow());
       }
     }
+    // The order becomes valid, audited, in the certificate's own transaction: both or neither (a
+    // crash between two transactions would leave a recorded certificate and an order still
+    // processing, which resumeFinalize would issue for again).
+    java.util.concurrent.atomic.AtomicBoolean completed = new java.util.concurrent.atomic.AtomicBoolean();
+    IssuanceRequest.DoorRecord orderValid = (tx, serialHex) -> {
+      if (store.completeOrder(tx.connection(), orderId, serialHex)) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("order", orderId);
+        d.put("serial", serialHex);
+        d.put("identifiers", identifiers.stream().map(Identifier::value).toList());
+        tx.audit("acme:" + accountId, "acme.order.finalized", "order:" + orderId, json.writeValueAsString(d));
+        completed.set(true);
+      }
+    };
     IssuedCertificate cert;
     try {
       cert = issuance.issue(new IssuanceRequest(Pem.encode("CERTIFICATE REQUEST", der), Optional.of(SubjectNames.of(dns, ips, List.of())),
-          profile, null, "acme:" + accountId, Channel.ACME));
+          profile, null, "acme:" + accountId, Channel.ACME, Optional.empty(), Map.of(), orderValid));
     } catch (RotorException e) {
       AcmeException a = AcmeProblems.fromCore(e);
       if (!e.code().isTransient()) {
@@ -823,16 +840,7 @@ public final class AcmeApi implements AutoCloseable {
       } // transient: the order stays processing and the validation worker finishes it later
       throw a;
     }
-    journal.execute(tx -> {
-      if (store.completeOrder(tx.connection(), orderId, cert.serialHex())) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("order", orderId);
-        d.put("serial", cert.serialHex());
-        d.put("identifiers", identifiers.stream().map(Identifier::value).toList());
-        tx.audit("acme:" + accountId, "acme.order.finalized", "order:" + orderId, json.writeValueAsString(d));
-      }
-      return null;
-    });
+    return completed.get() ? Optional.of(cert.serialHex()) : Optional.empty();
   }
 
   /** Finishes an order a stopped replica left in processing (its CSR is stored). */
