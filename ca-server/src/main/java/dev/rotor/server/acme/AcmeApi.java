@@ -61,16 +61,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every ACME answer, errors included, carries a fresh {@code Replay-Nonce} and a
  * {@code Link rel="index"} to the directory. Every POST is a flattened JWS checked by
- * {@link #verify}: shape, algorithm, nonce (checked first, spent last, after the signature
- * verified, so a bad request does not burn it), {@code url} equal to the request URL, exactly one
- * of {@code jwk}/{@code kid}, the account valid. Issuance goes through {@link IssuanceService}
- * with {@link Channel#ACME}; revocation through {@link RevocationService}.
+ * {@link #verify}: shape, algorithm, nonce (checked first; spent after the signature verified for
+ * a {@code jwk} request, and in the statement that reads the account for a {@code kid} request),
+ * {@code url} equal to the request URL, exactly one of {@code jwk}/{@code kid}, the account valid.
+ * Issuance goes through {@link IssuanceService} with {@link Channel#ACME}; revocation through
+ * {@link RevocationService}.
  */
 public final class AcmeApi implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AcmeApi.class);
   private static final String JOSE = "application/jose+json";
   private static final int MAX_ORDERS_LISTED = 1000;
+  private static final int MAX_CACHED_VERIFIERS = 10_000;
 
   private final AcmeStore store;
   private final Nonces nonces;
@@ -89,6 +91,7 @@ public final class AcmeApi implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final Http01Validator http01;
   private final ValidationWorker worker;
+  private final Map<String, Jws.Verifier> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
 
   public AcmeApi(AcmeStore store, AcmeSettings settings, IssuanceService issuance, RevocationService revocation,
       PgCertificateStore certificates, ActiveCa ca, Journal journal, TokenAuthenticator auth, NamePolicy policy,
@@ -243,17 +246,43 @@ public final class AcmeApi implements AutoCloseable {
         throw new AcmeException(AcmeError.ACCOUNT_DOES_NOT_EXIST, "kid is not an account URL of this directory");
       }
       long id = parseId(jws.kid().substring(prefix.length()));
-      AcmeStore.Account a = store.account(id)
+      // One round trip spends the nonce and reads the account, before the signature is verified
+      // (as Boulder redeems a nonce before verifying): a request with a bad signature burns its
+      // nonce, which only its sender knows; a replay is refused as before, by any replica.
+      AcmeStore.AccountRead read = store.spendNonceReadAccount(jws.nonce(), nonceExpires, id);
+      if (!read.nonceFresh()) {
+        throw Nonces.alreadyUsed();
+      }
+      AcmeStore.Account a = read.account()
           .orElseThrow(() -> new AcmeException(AcmeError.ACCOUNT_DOES_NOT_EXIST, "no account " + jws.kid()));
-      key = JWK.parse(a.jwk());
-      jws.verify(key);
+      Jws.Verifier verifier = accountVerifier(jws.alg(), a.jwk());
+      key = verifier.key();
+      jws.verify(verifier);
       if (!a.status().equals("valid")) {
         throw new AcmeException(AcmeError.UNAUTHORIZED, "the account is " + a.status());
       }
-      account = Optional.of(a);
+      return new Verified(jws, Optional.of(a), key);
     }
     nonces.spend(jws.nonce(), nonceExpires);
     return new Verified(jws, account, key);
+  }
+
+  /**
+   * The verifier for an account key as stored, for {@code alg}: parsed and checked once per key and
+   * algorithm, not per request. The account row is still read for every request (its status and
+   * its current key), so a deactivation or key change on any replica applies at once.
+   */
+  private Jws.Verifier accountVerifier(String alg, String jwk) throws java.text.ParseException {
+    String cacheKey = alg + " " + jwk;
+    Jws.Verifier v = verifiers.get(cacheKey);
+    if (v == null) {
+      v = Jws.Verifier.of(alg, JWK.parse(jwk));
+      if (verifiers.size() >= MAX_CACHED_VERIFIERS) {
+        verifiers.clear();
+      }
+      verifiers.put(cacheKey, v);
+    }
+    return v;
   }
 
   private static long parseId(String s) {
@@ -557,16 +586,16 @@ public final class AcmeApi implements AutoCloseable {
         tokens.add(token());
       }
     }
-    Optional<Long> created = store.createOrder(a.id(), base.profile(), identifiers, now.plus(settings.orderLifetime()), replaces,
+    Optional<AcmeStore.Order> created = store.createOrder(a.id(), base.profile(), identifiers, now.plus(settings.orderLifetime()), replaces,
         types, tokens, window, settings.ordersPerHour());
     if (created.isEmpty()) {
       long retry = Math.max(1, window.plus(java.time.Duration.ofHours(1)).getEpochSecond() - now.getEpochSecond());
       throw new AcmeException(AcmeError.RATE_LIMITED, 429, "the account has created " + settings.ordersPerHour()
           + " orders this hour, the limit", List.of(), Map.of("Retry-After", Long.toString(retry)));
     }
-    long orderId = created.get();
-    ex.responseHeader("Location", base.url("order/" + orderId));
-    reply(ex, 201, orderJson(base, store.order(orderId).orElseThrow()));
+    AcmeStore.Order order = created.get();
+    ex.responseHeader("Location", base.url("order/" + order.id()));
+    reply(ex, 201, orderJson(base, order));
   }
 
   private String token() {
@@ -671,7 +700,7 @@ public final class AcmeApi implements AutoCloseable {
     m.put("status", status);
     m.put("expires", o.expires().truncatedTo(ChronoUnit.SECONDS).toString());
     m.put("identifiers", o.identifiers().stream().map(Identifier::toJson).toList());
-    m.put("authorizations", store.authorizations(o.id()).stream().map(az -> base.url("authz/" + az.id())).toList());
+    m.put("authorizations", o.authorizationIds().stream().map(id -> base.url("authz/" + id)).toList());
     m.put("finalize", base.url("order/" + o.id() + "/finalize"));
     if (o.certificateSerial() != null && status.equals("valid")) {
       m.put("certificate", base.url("cert/" + o.certificateSerial()));
@@ -734,8 +763,8 @@ public final class AcmeApi implements AutoCloseable {
     if (!store.startProcessing(o.id(), der)) {
       throw new AcmeException(AcmeError.ORDER_NOT_READY, "the order is no longer ready");
     }
-    issueFor(o.id(), o.accountId(), o.profile(), o.identifiers(), der);
-    reply(ex, 200, orderJson(base, store.order(o.id()).orElseThrow()));
+    Optional<String> serial = issueFor(o.id(), o.accountId(), o.profile(), o.identifiers(), der);
+    reply(ex, 200, orderJson(base, serial.isPresent() ? o.completed(serial.get()) : store.order(o.id()).orElseThrow()));
   }
 
   /** RFC 8555 §7.4: the CSR must name exactly the order's identifiers (a CN must be one of them). */
@@ -785,8 +814,11 @@ public final class AcmeApi implements AutoCloseable {
     return org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(rdns[0].getFirst().getValue());
   }
 
-  /** Issues for a processing order and marks it valid (audited); an order the core refuses becomes invalid. */
-  private void issueFor(long orderId, long accountId, String profile, List<Identifier> identifiers, byte[] der) {
+  /**
+   * Issues for a processing order and marks it valid (audited); an order the core refuses becomes
+   * invalid. Returns the certificate's serial when this call marked the order valid.
+   */
+  private Optional<String> issueFor(long orderId, long accountId, String profile, List<Identifier> identifiers, byte[] der) {
     List<String> dns = new ArrayList<>();
     List<InetAddress> ips = new ArrayList<>();
     for (Identifier id : identifiers) {
@@ -796,10 +828,24 @@ public final class AcmeApi implements AutoCloseable {
         ips.add(ipLiteral(id.value()).orElseThrow());
       }
     }
+    // The order becomes valid, audited, in the certificate's own transaction: both or neither (a
+    // crash between two transactions would leave a recorded certificate and an order still
+    // processing, which resumeFinalize would issue for again).
+    java.util.concurrent.atomic.AtomicBoolean completed = new java.util.concurrent.atomic.AtomicBoolean();
+    IssuanceRequest.DoorRecord orderValid = (tx, serialHex) -> {
+      if (store.completeOrder(tx.connection(), orderId, serialHex)) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("order", orderId);
+        d.put("serial", serialHex);
+        d.put("identifiers", identifiers.stream().map(Identifier::value).toList());
+        tx.audit("acme:" + accountId, "acme.order.finalized", "order:" + orderId, json.writeValueAsString(d));
+        completed.set(true);
+      }
+    };
     IssuedCertificate cert;
     try {
       cert = issuance.issue(new IssuanceRequest(Pem.encode("CERTIFICATE REQUEST", der), Optional.of(SubjectNames.of(dns, ips, List.of())),
-          profile, null, "acme:" + accountId, Channel.ACME));
+          profile, null, "acme:" + accountId, Channel.ACME, Optional.empty(), Map.of(), orderValid));
     } catch (RotorException e) {
       AcmeException a = AcmeProblems.fromCore(e);
       if (!e.code().isTransient()) {
@@ -807,16 +853,7 @@ public final class AcmeApi implements AutoCloseable {
       } // transient: the order stays processing and the validation worker finishes it later
       throw a;
     }
-    journal.execute(tx -> {
-      if (store.completeOrder(tx.connection(), orderId, cert.serialHex())) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("order", orderId);
-        d.put("serial", cert.serialHex());
-        d.put("identifiers", identifiers.stream().map(Identifier::value).toList());
-        tx.audit("acme:" + accountId, "acme.order.finalized", "order:" + orderId, json.writeValueAsString(d));
-      }
-      return null;
-    });
+    return completed.get() ? Optional.of(cert.serialHex()) : Optional.empty();
   }
 
   /** Finishes an order a stopped replica left in processing (its CSR is stored). */
@@ -830,23 +867,20 @@ public final class AcmeApi implements AutoCloseable {
 
   // ---- authorizations and challenges
 
-  private AcmeStore.Authorization ownAuthorization(long id, Verified v) {
-    AcmeStore.Account a = v.requireAccount();
-    AcmeStore.Authorization az = store.authorization(id).orElseThrow(() -> AcmeException.notFound("authorization " + id));
-    if (az.accountId() != a.id()) {
+  private static void requireOwn(AcmeStore.Authorization az, Verified v) {
+    if (az.accountId() != v.requireAccount().id()) {
       throw new AcmeException(AcmeError.UNAUTHORIZED, "the authorization belongs to another account");
     }
-    return az;
   }
 
-  private Map<String, Object> authorizationJson(Base base, AcmeStore.Authorization az) throws Exception {
+  private Map<String, Object> authorizationJson(Base base, AcmeStore.Authorization az, List<AcmeStore.Challenge> list) throws Exception {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("identifier", az.identifier().toJson());
     String status = az.status().equals("pending") && !az.expires().isAfter(clock.instant()) ? "expired" : az.status();
     m.put("status", status);
     m.put("expires", az.expires().truncatedTo(ChronoUnit.SECONDS).toString());
     List<Map<String, Object>> challenges = new ArrayList<>();
-    for (AcmeStore.Challenge c : store.challenges(az.id())) {
+    for (AcmeStore.Challenge c : list) {
       challenges.add(challengeJson(base, c));
     }
     m.put("challenges", challenges);
@@ -873,7 +907,10 @@ public final class AcmeApi implements AutoCloseable {
 
   private void authorization(Exchange ex, Base base) throws Exception {
     Verified v = verify(ex, base, KeyForm.KID);
-    AcmeStore.Authorization az = ownAuthorization(parseId(ex.path("id")), v);
+    long id = parseId(ex.path("id"));
+    AcmeStore.AuthorizationWith read = store.authorizationWith(id).orElseThrow(() -> AcmeException.notFound("authorization " + id));
+    AcmeStore.Authorization az = read.authorization();
+    requireOwn(az, v);
     if (!v.jws().isPostAsGet()) {
       ObjectNode p = v.jws().payloadObject(json);
       if (!"deactivated".equals(p.path("status").asText())) {
@@ -882,15 +919,18 @@ public final class AcmeApi implements AutoCloseable {
       if (!store.deactivateAuthorization(az.id())) {
         throw new AcmeException(AcmeError.MALFORMED, "the authorization is " + az.status() + " and cannot be deactivated");
       }
-      az = store.authorization(az.id()).orElseThrow();
+      read = store.authorizationWith(az.id()).orElseThrow();
     }
-    reply(ex, 200, authorizationJson(base, az));
+    reply(ex, 200, authorizationJson(base, read.authorization(), read.challenges()));
   }
 
   private void challenge(Exchange ex, Base base) throws Exception {
     Verified v = verify(ex, base, KeyForm.KID);
-    AcmeStore.Challenge c = store.challenge(parseId(ex.path("id"))).orElseThrow(() -> AcmeException.notFound("challenge " + ex.path("id")));
-    AcmeStore.Authorization az = ownAuthorization(c.authzId(), v);
+    AcmeStore.ChallengeOf read = store.challengeOf(parseId(ex.path("id")))
+        .orElseThrow(() -> AcmeException.notFound("challenge " + ex.path("id")));
+    AcmeStore.Challenge c = read.challenge();
+    AcmeStore.Authorization az = read.authorization();
+    requireOwn(az, v);
     if (!v.jws().isPostAsGet()) {
       v.jws().payloadObject(json); // RFC 8555 §7.5.1: an empty object asks for validation
       if (c.status().equals("pending")) {
@@ -898,10 +938,12 @@ public final class AcmeApi implements AutoCloseable {
         Optional<AcmeStore.Claimed> claimed = store.startValidation(c.id(), now, worker.leaseFrom(now));
         if (claimed.isPresent()) {
           worker.submit(claimed.get());
+          c = c.claimed(); // what the claim wrote; the validation may already be changing it
         } else if (!az.status().equals("pending") || !az.expires().isAfter(clock.instant())) {
           throw new AcmeException(AcmeError.MALFORMED, "the authorization is no longer pending");
+        } else {
+          c = store.challenge(c.id()).orElseThrow();
         }
-        c = store.challenge(c.id()).orElseThrow();
       }
     }
     ex.responseHeader("Link", "<" + base.url("directory") + ">;rel=\"index\", <" + base.url("authz/" + az.id()) + ">;rel=\"up\"");

@@ -127,49 +127,87 @@ public record Jws(String alg, String nonce, String url, JWK jwk, String kid, byt
    *     malformed (signature does not verify)
    */
   public void verify(JWK key) {
+    verify(Verifier.of(alg, key));
+  }
+
+  /**
+   * Verifies the signature with a verifier made for this JWS's {@link #alg}.
+   *
+   * @throws AcmeException malformed (signature does not verify)
+   */
+  public void verify(Verifier verifier) {
+    if (!verifier.alg().equals(alg)) {
+      throw new IllegalArgumentException("a verifier for " + verifier.alg() + ", not " + alg);
+    }
     byte[] input = (protectedPart + "." + payloadPart).getBytes(StandardCharsets.US_ASCII);
     boolean ok;
     try {
-      JWSHeader h = new JWSHeader(JWSAlgorithm.parse(alg));
-      switch (alg) {
-        case "ES256", "ES384" -> {
-          Curve want = alg.equals("ES256") ? Curve.P_256 : Curve.P_384;
-          if (!(key instanceof ECKey ec) || !want.equals(ec.getCurve())) {
-            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, alg + " needs an EC key on " + want);
-          }
-          ECPublicKey pub = ec.toECPublicKey();
-          if (!ECChecks.isPointOnCurve(pub, want.toECParameterSpec())) {
-            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the EC public key is not a point on " + want);
-          }
-          ok = new ECDSAVerifier(ec).verify(h, input, Base64URL.encode(signature));
-        }
-        case "RS256" -> {
-          if (!(key instanceof RSAKey rsa)) {
-            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "RS256 needs an RSA key");
-          }
-          if (rsa.size() < 2048) {
-            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "RSA keys must have at least 2048 bits; this one has " + rsa.size());
-          }
-          ok = new RSASSAVerifier(rsa).verify(h, input, Base64URL.encode(signature));
-        }
-        case "EdDSA" -> {
-          if (!(key instanceof OctetKeyPair okp) || !Curve.Ed25519.equals(okp.getCurve())) {
-            throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "EdDSA needs an Ed25519 key");
-          }
-          Signature s = Signature.getInstance("Ed25519");
-          s.initVerify(ed25519(okp));
-          s.update(input);
-          ok = signature.length == 64 && s.verify(signature);
-        }
-        default -> throw new AcmeException(AcmeError.BAD_SIGNATURE_ALGORITHM, "algorithm " + alg + " is not accepted");
+      if (verifier.ed25519() != null) {
+        Signature s = Signature.getInstance("Ed25519");
+        s.initVerify(verifier.ed25519());
+        s.update(input);
+        ok = signature.length == 64 && s.verify(signature);
+      } else {
+        ok = verifier.jose().verify(new JWSHeader(JWSAlgorithm.parse(alg)), input, Base64URL.encode(signature));
       }
-    } catch (AcmeException e) {
-      throw e;
     } catch (JOSEException | java.security.GeneralSecurityException | RuntimeException e) {
       throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the key cannot verify " + alg + " signatures: " + e.getMessage());
     }
     if (!ok) {
       throw new AcmeException(AcmeError.MALFORMED, "the JWS signature does not verify");
+    }
+  }
+
+  /**
+   * A key checked for one algorithm and ready to verify its signatures: immutable and safe to share
+   * between threads, so that a server can keep one per account key instead of parsing and checking
+   * the key (EC point on the curve, RSA size) for every request.
+   *
+   * @param jose nimbus' verifier (ES256, ES384, RS256); null for EdDSA
+   * @param ed25519 the JDK key (EdDSA); null otherwise
+   */
+  public record Verifier(String alg, JWK key, com.nimbusds.jose.JWSVerifier jose, PublicKey ed25519) {
+
+    /**
+     * @throws AcmeException badPublicKey (wrong type for {@code alg}, RSA below 2048 bits, EC point
+     *     off the curve)
+     */
+    public static Verifier of(String alg, JWK key) {
+      try {
+        switch (alg) {
+          case "ES256", "ES384" -> {
+            Curve want = alg.equals("ES256") ? Curve.P_256 : Curve.P_384;
+            if (!(key instanceof ECKey ec) || !want.equals(ec.getCurve())) {
+              throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, alg + " needs an EC key on " + want);
+            }
+            ECPublicKey pub = ec.toECPublicKey();
+            if (!ECChecks.isPointOnCurve(pub, want.toECParameterSpec())) {
+              throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the EC public key is not a point on " + want);
+            }
+            return new Verifier(alg, key, new ECDSAVerifier(pub), null);
+          }
+          case "RS256" -> {
+            if (!(key instanceof RSAKey rsa)) {
+              throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "RS256 needs an RSA key");
+            }
+            if (rsa.size() < 2048) {
+              throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "RSA keys must have at least 2048 bits; this one has " + rsa.size());
+            }
+            return new Verifier(alg, key, new RSASSAVerifier(rsa), null);
+          }
+          case "EdDSA" -> {
+            if (!(key instanceof OctetKeyPair okp) || !Curve.Ed25519.equals(okp.getCurve())) {
+              throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "EdDSA needs an Ed25519 key");
+            }
+            return new Verifier(alg, key, null, Jws.ed25519(okp));
+          }
+          default -> throw new AcmeException(AcmeError.BAD_SIGNATURE_ALGORITHM, "algorithm " + alg + " is not accepted");
+        }
+      } catch (AcmeException e) {
+        throw e;
+      } catch (JOSEException | java.security.GeneralSecurityException | RuntimeException e) {
+        throw new AcmeException(AcmeError.BAD_PUBLIC_KEY, "the key cannot verify " + alg + " signatures: " + e.getMessage());
+      }
     }
   }
 

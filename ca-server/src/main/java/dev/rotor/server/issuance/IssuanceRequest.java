@@ -21,6 +21,10 @@ import java.util.Optional;
  * @param auditDetails what the door knows about the request beyond the requester (a
  *     CertificateRequest's namespace, name, UID and groups), added to the details of the
  *     {@code certificate.issued} audit entry written in the same transaction as the certificate
+ * @param doorRecord what the door records about the issuance (an ACME order becoming valid, with
+ *     its audit entry), written in the same transaction as the certificate, so that the two commit
+ *     together or not at all; it must not throw for an outcome, only for a database failure (which
+ *     fails the issuance)
  */
 public record IssuanceRequest(
     String csrPem,
@@ -30,10 +34,25 @@ public record IssuanceRequest(
     String requester,
     Channel channel,
     Optional<String> requestKey,
-    Map<String, Object> auditDetails) {
+    Map<String, Object> auditDetails,
+    DoorRecord doorRecord) {
+
+  /** The door's own record of an issuance, inside the certificate's final transaction. */
+  @FunctionalInterface
+  public interface DoorRecord {
+    DoorRecord NONE = (tx, serialHex) -> {};
+
+    void write(dev.rotor.server.store.Journal.Tx tx, String serialHex) throws Exception;
+  }
 
   public IssuanceRequest {
     auditDetails = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(auditDetails));
+  }
+
+  /** A request whose door records nothing with the certificate. */
+  public IssuanceRequest(String csrPem, Optional<SubjectNames> names, String profile, Integer ttlSeconds, String requester,
+      Channel channel, Optional<String> requestKey, Map<String, Object> auditDetails) {
+    this(csrPem, names, profile, ttlSeconds, requester, channel, requestKey, auditDetails, DoorRecord.NONE);
   }
 
   /** A request without an idempotency key or extra audit details. */

@@ -269,6 +269,7 @@ public final class IssuanceService {
       }
       store.insert(tx, record);
       tx.audit(request.requester(), "certificate.issued", serialHex, details);
+      request.doorRecord().write(tx, serialHex);
       return null;
     });
     CrashPoint.AFTER_FINAL_COMMIT.reached();

@@ -75,6 +75,25 @@ class JwsTest {
   }
 
   @Test
+  void verifier_madeOnceForAnAccountKey_checksEverySignature() throws Exception {
+    ECKey ec = new ECKeyGenerator(Curve.P_256).generate();
+    Jws.Verifier verifier = Jws.Verifier.of("ES256", JWK.parse(ec.toPublicJWK().toJSONString()));
+    for (String payload : new String[] {"{}", "{\"status\":\"deactivated\"}"}) {
+      String p = prot("ES256", ec.toPublicJWK().toJSONObject());
+      String pay = B64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+      String sig = new ECDSASigner(ec).sign(new JWSHeader(JWSAlgorithm.ES256), (p + "." + pay).getBytes(StandardCharsets.US_ASCII)).toString();
+      Jws.parse(body(p, pay, sig), JSON).verify(verifier);
+      // the same signature over another payload: refused by the shared verifier too
+      String other = B64.encodeToString("{\"x\":1}".getBytes(StandardCharsets.UTF_8));
+      assertThatThrownBy(() -> Jws.parse(body(p, other, sig), JSON).verify(verifier))
+          .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.MALFORMED));
+    }
+    // a verifier is for one algorithm: a P-256 key cannot be made an ES384 verifier
+    assertThatThrownBy(() -> Jws.Verifier.of("ES384", ec.toPublicJWK()))
+        .isInstanceOfSatisfying(AcmeException.class, e -> assertThat(e.error()).isEqualTo(AcmeError.BAD_PUBLIC_KEY));
+  }
+
+  @Test
   void fail_shapeAlgorithmAndKey() throws Exception {
     ECKey ec = new ECKeyGenerator(Curve.P_256).generate();
     String p = prot("ES256", ec.toPublicJWK().toJSONObject());
