@@ -61,11 +61,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every ACME answer, errors included, carries a fresh {@code Replay-Nonce} and a
  * {@code Link rel="index"} to the directory. Every POST is a flattened JWS checked by
- * {@link #verify}: shape, algorithm, nonce (checked first; spent after the signature verified for
- * a {@code jwk} request, and in the statement that reads the account for a {@code kid} request),
- * {@code url} equal to the request URL, exactly one of {@code jwk}/{@code kid}, the account valid.
- * Issuance goes through {@link IssuanceService} with {@link Channel#ACME}; revocation through
- * {@link RevocationService}.
+ * {@link #verify}: shape, algorithm, nonce (checked first, spent last, after the signature
+ * verified, so a bad request does not burn it), {@code url} equal to the request URL, exactly one
+ * of {@code jwk}/{@code kid}, the account valid. Issuance goes through {@link IssuanceService}
+ * with {@link Channel#ACME}; revocation through {@link RevocationService}.
  */
 public final class AcmeApi implements AutoCloseable {
 
@@ -246,14 +245,7 @@ public final class AcmeApi implements AutoCloseable {
         throw new AcmeException(AcmeError.ACCOUNT_DOES_NOT_EXIST, "kid is not an account URL of this directory");
       }
       long id = parseId(jws.kid().substring(prefix.length()));
-      // One round trip spends the nonce and reads the account, before the signature is verified
-      // (as Boulder redeems a nonce before verifying): a request with a bad signature burns its
-      // nonce, which only its sender knows; a replay is refused as before, by any replica.
-      AcmeStore.AccountRead read = store.spendNonceReadAccount(jws.nonce(), nonceExpires, id);
-      if (!read.nonceFresh()) {
-        throw Nonces.alreadyUsed();
-      }
-      AcmeStore.Account a = read.account()
+      AcmeStore.Account a = store.account(id)
           .orElseThrow(() -> new AcmeException(AcmeError.ACCOUNT_DOES_NOT_EXIST, "no account " + jws.kid()));
       Jws.Verifier verifier = accountVerifier(jws.alg(), a.jwk());
       key = verifier.key();
@@ -261,7 +253,7 @@ public final class AcmeApi implements AutoCloseable {
       if (!a.status().equals("valid")) {
         throw new AcmeException(AcmeError.UNAUTHORIZED, "the account is " + a.status());
       }
-      return new Verified(jws, Optional.of(a), key);
+      account = Optional.of(a);
     }
     nonces.spend(jws.nonce(), nonceExpires);
     return new Verified(jws, account, key);

@@ -160,39 +160,6 @@ public final class AcmeStore {
    */
   private static final String ASYNC_COMMIT = "WITH async AS (SELECT set_config('synchronous_commit', 'off', true)) ";
 
-  /** Whether the nonce was fresh (and is now spent), and the account, if it exists. */
-  public record AccountRead(boolean nonceFresh, Optional<Account> account) {}
-
-  /**
-   * Spends {@code nonce} as {@link #spendNonce} does and reads account {@code id}, in one statement
-   * (one round trip instead of two for every kid-signed request). The nonce is spent whether or not
-   * the account exists.
-   */
-  public AccountRead spendNonceReadAccount(String nonce, Instant expires, long id) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(ASYNC_COMMIT + ", spent AS (INSERT INTO acme_spent_nonces (nonce, expires_at)"
-          + " SELECT CAST(? AS text), CAST(? AS timestamptz) FROM async ON CONFLICT (nonce) DO NOTHING RETURNING 1)"
-          + " SELECT EXISTS (SELECT 1 FROM spent), " + prefixed("a.", ACCOUNT_COLUMNS)
-          + " FROM (SELECT 1) one LEFT JOIN acme_accounts a ON a.id = ?")) {
-        ps.setString(1, nonce);
-        ps.setTimestamp(2, Timestamp.from(expires));
-        ps.setLong(3, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          boolean fresh = rs.getBoolean(1);
-          if (rs.getObject(2) == null) {
-            return new AccountRead(fresh, Optional.empty());
-          }
-          return new AccountRead(fresh, Optional.of(account(rs, 1)));
-        }
-      }
-    });
-  }
-
-  private static String prefixed(String prefix, String columns) {
-    return prefix + columns.replace(", ", ", " + prefix);
-  }
-
   public int deleteSpentNonces(Instant now) {
     return read(c -> {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM acme_spent_nonces WHERE expires_at < ?")) {
@@ -291,13 +258,8 @@ public final class AcmeStore {
   }
 
   private Account account(ResultSet rs) throws Exception {
-    return account(rs, 0);
-  }
-
-  /** The account in the columns after {@code offset}, in {@link #ACCOUNT_COLUMNS}' order. */
-  private Account account(ResultSet rs, int offset) throws Exception {
-    return new Account(rs.getLong(offset + 1), rs.getString(offset + 2), rs.getString(offset + 3), rs.getString(offset + 4),
-        json.readValue(rs.getString(offset + 5), STRINGS), rs.getBoolean(offset + 6), rs.getString(offset + 7), instant(rs, offset + 8));
+    return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), json.readValue(rs.getString(5), STRINGS),
+        rs.getBoolean(6), rs.getString(7), instant(rs, 8));
   }
 
   // ---- rate limits

@@ -94,13 +94,8 @@ public final class Nonces {
   /** Spends a checked nonce; badNonce if it was spent before (on any replica). */
   public void spend(String nonce, Instant expires) {
     if (!store.spendNonce(nonce, expires)) {
-      throw alreadyUsed();
+      throw new AcmeException(AcmeError.BAD_NONCE, "the nonce has already been used");
     }
-  }
-
-  /** badNonce for a nonce spent before (here or on another replica). */
-  static AcmeException alreadyUsed() {
-    return new AcmeException(AcmeError.BAD_NONCE, "the nonce has already been used");
   }
 
   private byte[] mac(byte[] data, int length) {
