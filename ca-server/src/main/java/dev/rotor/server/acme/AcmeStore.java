@@ -517,11 +517,15 @@ public final class AcmeStore {
 
   private static final String CHALLENGE_COLUMNS = "id, authz_id, type, token, status, validated_at, error, attempts";
 
+  /** A challenge's columns ({@link #challenge}), then its authorization's ({@link #authorization} at offset 8). */
+  private static final String CHALLENGE_THEN_AUTHORIZATION = "ch.id, ch.authz_id, ch.type, ch.token, ch.status,"
+      + " ch.validated_at, ch.error, ch.attempts, az.id, az.order_id, az.account_id, az.type, az.value, az.wildcard,"
+      + " az.status, az.expires_at";
+
   /** The challenge and its authorization in one query. */
   public Optional<ChallengeOf> challengeOf(long id) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT ch.id, ch.authz_id, ch.type, ch.token, ch.status, ch.validated_at, ch.error,"
-          + " ch.attempts, az.id, az.order_id, az.account_id, az.type, az.value, az.wildcard, az.status, az.expires_at"
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + CHALLENGE_THEN_AUTHORIZATION
           + " FROM acme_challenges ch JOIN acme_authorizations az ON az.id = ch.authz_id WHERE ch.id = ?")) {
         ps.setLong(1, id);
         return one(ps, rs -> new ChallengeOf(challenge(rs), authorization(rs, 8)));
@@ -532,8 +536,7 @@ public final class AcmeStore {
   /** The authorization and its challenges (in order) in one query. */
   public Optional<AuthorizationWith> authorizationWith(long id) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT ch.id, ch.authz_id, ch.type, ch.token, ch.status, ch.validated_at, ch.error,"
-          + " ch.attempts, az.id, az.order_id, az.account_id, az.type, az.value, az.wildcard, az.status, az.expires_at"
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + CHALLENGE_THEN_AUTHORIZATION
           + " FROM acme_authorizations az JOIN acme_challenges ch ON ch.authz_id = az.id WHERE az.id = ? ORDER BY ch.id")) {
         ps.setLong(1, id);
         Authorization az = null;
