@@ -269,7 +269,13 @@ public final class IssuanceService {
       }
       store.insert(tx, record);
       tx.audit(request.requester(), "certificate.issued", serialHex, details);
-      request.doorRecord().write(tx, serialHex);
+      try {
+        request.doorRecord().write(tx, serialHex);
+      } catch (RotorException e) {
+        // The journal rejects an item only before it changed anything; this item's certificate row
+        // is already in the batch, so a refusal here must fail the whole transaction instead.
+        throw new IllegalStateException("a door record refused after the certificate was recorded", e);
+      }
       return null;
     });
     CrashPoint.AFTER_FINAL_COMMIT.reached();
