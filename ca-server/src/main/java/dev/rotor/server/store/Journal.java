@@ -25,6 +25,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,11 +69,24 @@ public final class Journal implements AutoCloseable {
      */
     PreparedStatement batch(String sql) throws SQLException;
 
+    /**
+     * A statement run once per transaction, before the {@link #batch} statements, made from what
+     * the batch's items gathered: {@code create} makes it on first use and later items add to it.
+     * For rows that others' batch rows depend on, written in one sorted statement so that two
+     * writers inserting the same keys lock them in the same order.
+     */
+    <P extends Prelude> P prelude(Class<P> type, Supplier<P> create);
+
     /** Appends an audit entry; {@code details} is stored and hashed exactly as given. */
     void audit(String actor, String action, String target, String details);
 
     /** The time of this transaction (one clock reading per batch item). */
     Instant now();
+  }
+
+  /** See {@link Tx#prelude}. */
+  public interface Prelude {
+    void run(Connection c) throws SQLException;
   }
 
   private record Pending<T>(Work<T> work, CompletableFuture<T> future) {}
@@ -267,6 +281,7 @@ public final class Journal implements AutoCloseable {
   private final class TxImpl implements Tx {
     private final Connection c;
     private final Map<String, PreparedStatement> batches = new LinkedHashMap<>();
+    private final Map<Class<?>, Prelude> preludes = new LinkedHashMap<>();
     private final List<Entry> entries = new ArrayList<>();
     private int itemFirstEntry;
     private Instant now;
@@ -300,6 +315,11 @@ public final class Journal implements AutoCloseable {
     }
 
     @Override
+    public <P extends Prelude> P prelude(Class<P> type, Supplier<P> create) {
+      return type.cast(preludes.computeIfAbsent(type, t -> create.get()));
+    }
+
+    @Override
     public void audit(String actor, String action, String target, String details) {
       entries.add(new Entry(actor, action, target, details, now));
     }
@@ -311,6 +331,9 @@ public final class Journal implements AutoCloseable {
 
     /** Runs the batched statements and appends the audit entries; true if there were entries. */
     boolean finish() throws SQLException {
+      for (Prelude p : preludes.values()) {
+        p.run(c);
+      }
       for (PreparedStatement ps : batches.values()) {
         ps.executeBatch();
         ps.close();

@@ -2,6 +2,9 @@ package dev.rotor.server.store;
 
 import dev.rotor.server.ErrorCode;
 import dev.rotor.server.RotorException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,16 +15,18 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /** Issued certificates in PostgreSQL: the insert and revoke steps of journal work, and the read side. */
 public final class PgCertificateStore {
 
   static final String INSERT = "INSERT INTO certificates (serial, issuer_id, profile, channel, requester, subject, sans,"
-      + " search_text, not_before, not_after, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " name_hash, not_before, not_after, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String COLUMNS = "id, serial, issuer_id, profile, channel, requester, subject, sans, not_before,"
       + " not_after, der, revoked_at, revocation_reason, created_at";
 
@@ -51,7 +56,10 @@ public final class PgCertificateStore {
     ps.setString(6, c.subject());
     Array sans = tx.connection().createArrayOf("text", c.sans().toArray(new String[0]));
     ps.setArray(7, sans);
-    ps.setString(8, searchText(c.serial(), c.subject(), c.sans()));
+    String name = searchName(c.subject(), c.sans());
+    byte[] nameHash = sha256(name);
+    tx.prelude(Names.class, Names::new).add(nameHash, name);
+    ps.setBytes(8, nameHash);
     ps.setObject(9, c.notBefore().atOffset(ZoneOffset.UTC));
     ps.setObject(10, c.notAfter().atOffset(ZoneOffset.UTC));
     ps.setBytes(11, c.der());
@@ -137,9 +145,57 @@ public final class PgCertificateStore {
     }
   }
 
-  static String searchText(String serial, String subject, List<String> sans) {
-    return (serial + " " + subject + " " + String.join(" ", sans)).toLowerCase(Locale.ROOT);
+  /** What {@code q} matches as a substring: the subject and SANs, lower-cased, space-separated. */
+  static String searchName(String subject, List<String> sans) {
+    return (subject + " " + String.join(" ", sans)).toLowerCase(Locale.ROOT);
   }
+
+  static byte[] sha256(String name) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The distinct names of a journal transaction's certificates, inserted into
+   * {@code certificate_names} in one statement, sorted by hash, before the certificate rows. Renewals
+   * repeat names, so nearly every row is already there and costs one primary-key probe; the trigram
+   * index is touched only by a name never seen before.
+   */
+  static final class Names implements Journal.Prelude {
+    private final TreeMap<byte[], String> byHash = new TreeMap<>(Arrays::compareUnsigned);
+
+    void add(byte[] hash, String name) {
+      byHash.putIfAbsent(hash, name);
+    }
+
+    @Override
+    public void run(Connection c) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO certificate_names (name_hash, name)"
+          + " SELECT h, n FROM unnest(?::bytea[], ?::text[]) AS t (h, n) ORDER BY h ON CONFLICT (name_hash) DO NOTHING")) {
+        ps.setArray(1, c.createArrayOf("bytea", byHash.keySet().toArray(new byte[0][])));
+        ps.setArray(2, c.createArrayOf("text", byHash.values().toArray(new String[0])));
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /**
+   * The serial prefix a search text names, if it looks like one: at least {@value #MIN_SERIAL_PREFIX}
+   * hex digits, colons allowed (as {@code openssl x509 -serial} and browsers print serials), leading
+   * zeros dropped (serials are stored without them).
+   */
+  static Optional<String> serialPrefix(String text) {
+    if (!text.matches("[0-9a-fA-F:]+")) {
+      return Optional.empty();
+    }
+    String hex = text.replace(":", "").toLowerCase(Locale.ROOT).replaceFirst("^0+", "");
+    return hex.length() >= MIN_SERIAL_PREFIX ? Optional.of(hex) : Optional.empty();
+  }
+
+  private static final int MIN_SERIAL_PREFIX = 4;
 
   /**
    * Revokes inside a journal transaction; throws NOT_FOUND or ALREADY_REVOKED (changing nothing)
@@ -241,7 +297,7 @@ public final class PgCertificateStore {
 
   /**
    * Newest first, keyset-paginated on id: {@code cursor} is the last id of the previous page.
-   * {@code q} matches a substring of the serial, subject or any SAN (trigram index).
+   * {@code q} matches a substring of the subject or any SAN, or a prefix of the serial ({@link #serialPrefix}).
    */
   public Page search(Optional<Status> status, Optional<String> q, int limit, Optional<Long> cursor, Instant now) {
     return search(status, q, Optional.empty(), Optional.empty(), limit, cursor, now);
@@ -277,32 +333,53 @@ public final class PgCertificateStore {
         }
       }
     });
-    q.ifPresent(text -> {
-      sql.append(" AND search_text LIKE ? ESCAPE '\\'");
-      args.add("%" + escapeLike(text.toLowerCase(Locale.ROOT)) + "%");
+    // The text matches names (trigram index on the small names table, then the certificates by
+    // name hash) or, when it looks like one, a serial prefix (the serials' unique index). Each is its
+    // own keyset query, so each keeps its index plan; the page is the newest of both.
+    List<String> conditions = new ArrayList<>();
+    List<List<Object>> conditionArgs = new ArrayList<>();
+    q.ifPresentOrElse(text -> {
+      conditions.add(" AND name_hash IN (SELECT name_hash FROM certificate_names WHERE name LIKE ? ESCAPE '\\')");
+      conditionArgs.add(List.of("%" + escapeLike(text.toLowerCase(Locale.ROOT)) + "%"));
+      serialPrefix(text).ifPresent(prefix -> {
+        // Serials are lower-case hex: every serial with this prefix sorts in [prefix, prefix + "g").
+        conditions.add(" AND serial >= ? AND serial < ?");
+        conditionArgs.add(List.of(prefix, prefix + "g"));
+      });
+    }, () -> {
+      conditions.add("");
+      conditionArgs.add(List.of());
     });
-    sql.append(" ORDER BY id DESC LIMIT ?");
-    args.add(limit + 1);
-    try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      for (int i = 0; i < args.size(); i++) {
-        ps.setObject(i + 1, args.get(i));
-      }
-      List<CertificateRecord> items = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          items.add(read(rs));
+    TreeMap<Long, CertificateRecord> newest = new TreeMap<>(Comparator.reverseOrder());
+    try (Connection c = dataSource.getConnection()) {
+      for (int k = 0; k < conditions.size(); k++) {
+        try (PreparedStatement ps = c.prepareStatement(sql + conditions.get(k) + " ORDER BY id DESC LIMIT ?")) {
+          int i = 1;
+          for (Object arg : args) {
+            ps.setObject(i++, arg);
+          }
+          for (Object arg : conditionArgs.get(k)) {
+            ps.setObject(i++, arg);
+          }
+          ps.setInt(i, limit + 1);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              CertificateRecord r = read(rs);
+              newest.putIfAbsent(r.id(), r);
+            }
+          }
         }
       }
-      Optional<Long> next = Optional.empty();
-      if (items.size() > limit) {
-        items.remove(items.size() - 1);
-        next = Optional.of(items.get(items.size() - 1).id());
-      }
-      return new Page(items, next);
     } catch (SQLException e) {
       throw unavailable(e);
     }
+    List<CertificateRecord> items = new ArrayList<>(newest.values());
+    Optional<Long> next = Optional.empty();
+    if (items.size() > limit) {
+      items = new ArrayList<>(items.subList(0, limit));
+      next = Optional.of(items.get(limit - 1).id());
+    }
+    return new Page(items, next);
   }
 
   /** A revoked, unexpired certificate, as the agents' revocation feed lists it. */
