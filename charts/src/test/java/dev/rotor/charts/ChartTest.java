@@ -117,6 +117,17 @@ class ChartTest {
       assertThat(e.getName()).isEqualTo("NODE_NAME");
       assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
     });
+    // The JVM set-up rotor-load proxy measures (load-tests' ProxyBenchTest ties the two together).
+    Container agentContainer = agentPod.getContainers().get(0);
+    assertThat(agentContainer.getResources().getLimits().get("memory")).hasToString("256Mi");
+    assertThat(agentContainer.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("MALLOC_ARENA_MAX");
+      assertThat(e.getValue()).isEqualTo("2");
+    });
+    assertThat(agentContainer.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("JAVA_TOOL_OPTIONS");
+      assertThat(e.getValue()).contains("-XX:MaxRAMPercentage=50", "-XX:+UseSerialGC", "-XX:TrimNativeHeapInterval=1000");
+    });
     assertThat(one(objects, ConfigMap.class, "rotor-agent").getData().get("agent.yaml"))
         .contains("server: \"https://rotor-server.rotor-system.svc:8443\"");
     // Optional parts are off by default.

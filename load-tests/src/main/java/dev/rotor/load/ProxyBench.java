@@ -56,7 +56,7 @@ final class ProxyBench {
         --duration D         length of each measured run (default 30s)
         --concurrency LIST   keep-alive connections per run, comma-separated (default 64,1000)
         --http               run the Rotor inbound listener in HTTP mode (adds X-Forwarded-Client-Cert)
-        --proxy-heap SIZE    -Xmx of the proxy JVM (default 160m)
+        --proxy-heap SIZE    -Xmx of the proxy JVM (default 128m, the chart's agent heap)
         --proxy-java-options "OPTS"  extra JVM options for the proxy JVM (profiling: JFR, NMT);
                              its output is then kept as ./rotor-proxy.out
       """;
@@ -65,6 +65,15 @@ final class ProxyBench {
   private static final String CLIENT_ID = "spiffe://" + TD + "/ns/bench/sa/client";
   private static final String SERVER_ID = "spiffe://" + TD + "/ns/bench/sa/server";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The JVM options and environment the chart gives the agent (charts/rotor: {@code agent.javaOpts}
+   * besides the heap, and the container's {@code MALLOC_ARENA_MAX}); the proxy JVM runs with the
+   * same, so the benchmark measures what users get. {@code ProxyBenchTest} checks they agree.
+   */
+  static final List<String> AGENT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TrimNativeHeapInterval=1000");
+  static final Map<String, String> AGENT_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
+  /** The heap the chart's {@code -XX:MaxRAMPercentage=50} gives the agent under its 256 Mi limit. */
+  static final String AGENT_HEAP = "128m";
 
   record Options(String url, String token, Duration duration, List<Integer> concurrency, boolean http, String proxyHeap,
       List<String> proxyJavaOptions) {
@@ -74,7 +83,7 @@ final class ProxyBench {
       Duration duration = Duration.ofSeconds(30);
       List<Integer> conc = List.of(64, 1000);
       boolean http = false;
-      String heap = "160m";
+      String heap = AGENT_HEAP;
       List<String> javaOptions = List.of();
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -175,7 +184,9 @@ final class ProxyBench {
         }
       }
       long rssKiB = peakRss(processes.get(processes.size() - 1).pid());
-      out.printf(Locale.ROOT, "rotor proxy JVM peak RSS: %d MiB (-Xmx%s, SerialGC)%n", rssKiB / 1024, options.proxyHeap());
+      out.printf(Locale.ROOT, "rotor proxy JVM peak RSS: %d MiB (-Xmx%s %s, %s)%n", rssKiB / 1024, options.proxyHeap(),
+          String.join(" ", AGENT_JVM_OPTIONS), AGENT_ENVIRONMENT.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
+              .collect(java.util.stream.Collectors.joining(" ")));
       long revocationMs = revocationToRefusal(api, rotorIn);
       out.printf(Locale.ROOT, "revocation to refusal: open connection closed %d ms after the revoke call returned; a new handshake with the revoked certificate was refused%n", revocationMs);
       return verdict(rows, rssKiB, revocationMs);
@@ -340,12 +351,14 @@ final class ProxyBench {
     JSON.writeValue(dir.resolve("proxy.yaml").toFile(), Map.of("inbound", List.of(inbound), "outbound", List.of(outbound)));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xms32m", "-Xmx" + options.proxyHeap(), "-XX:+UseSerialGC",
-        "--enable-native-access=ALL-UNNAMED"));
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xms32m", "-Xmx" + options.proxyHeap()));
+    cmd.addAll(AGENT_JVM_OPTIONS);
+    cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.addAll(options.proxyJavaOptions());
     cmd.addAll(List.of("-cp", classpath, ProxyProcess.class.getName(), dir.toString()));
-    Process p = new ProcessBuilder(cmd)
-        .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.out").toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("proxy.out").toFile());
+    pb.environment().putAll(AGENT_ENVIRONMENT);
+    Process p = pb.start();
     processes.add(p);
     waitForPort(in, p, "rotor proxy");
     waitForPort(outPort, p, "rotor proxy");
