@@ -336,29 +336,23 @@ public final class PgCertificateStore {
     // The text matches names (trigram index on the small names table, then the certificates by
     // name hash) or, when it looks like one, a serial prefix (the serials' unique index). Each is its
     // own keyset query, so each keeps its index plan; the page is the newest of both.
-    List<String> conditions = new ArrayList<>();
-    List<List<Object>> conditionArgs = new ArrayList<>();
+    record Match(String sql, List<Object> args) {}
+    List<Match> matches = new ArrayList<>();
     q.ifPresentOrElse(text -> {
-      conditions.add(" AND name_hash IN (SELECT name_hash FROM certificate_names WHERE name LIKE ? ESCAPE '\\')");
-      conditionArgs.add(List.of("%" + escapeLike(text.toLowerCase(Locale.ROOT)) + "%"));
-      serialPrefix(text).ifPresent(prefix -> {
-        // Serials are lower-case hex: every serial with this prefix sorts in [prefix, prefix + "g").
-        conditions.add(" AND serial >= ? AND serial < ?");
-        conditionArgs.add(List.of(prefix, prefix + "g"));
-      });
-    }, () -> {
-      conditions.add("");
-      conditionArgs.add(List.of());
-    });
+      matches.add(new Match(" AND name_hash IN (SELECT name_hash FROM certificate_names WHERE name LIKE ? ESCAPE '\\')",
+          List.of("%" + escapeLike(text.toLowerCase(Locale.ROOT)) + "%")));
+      // Serials are lower-case hex: every serial with this prefix sorts in [prefix, prefix + "g").
+      serialPrefix(text).ifPresent(prefix -> matches.add(new Match(" AND serial >= ? AND serial < ?", List.of(prefix, prefix + "g"))));
+    }, () -> matches.add(new Match("", List.of())));
     TreeMap<Long, CertificateRecord> newest = new TreeMap<>(Comparator.reverseOrder());
     try (Connection c = dataSource.getConnection()) {
-      for (int k = 0; k < conditions.size(); k++) {
-        try (PreparedStatement ps = c.prepareStatement(sql + conditions.get(k) + " ORDER BY id DESC LIMIT ?")) {
+      for (Match m : matches) {
+        try (PreparedStatement ps = c.prepareStatement(sql + m.sql() + " ORDER BY id DESC LIMIT ?")) {
           int i = 1;
           for (Object arg : args) {
             ps.setObject(i++, arg);
           }
-          for (Object arg : conditionArgs.get(k)) {
+          for (Object arg : m.args()) {
             ps.setObject(i++, arg);
           }
           ps.setInt(i, limit + 1);
