@@ -1,6 +1,8 @@
 package dev.rotor.server.agent;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.rotor.pki.PkiException;
 import dev.rotor.pki.SpiffeId;
 import dev.rotor.pki.SubjectNames;
@@ -295,13 +297,42 @@ public final class AgentApi {
     return issuance.issue(new IssuanceRequest(csr, Optional.of(names), "agent", null, requester, Channel.AGENT));
   }
 
+  /**
+   * The JSON string forms (quoted and escaped) of one CA snapshot's PEM texts. Every answer carries
+   * the bundle and the chain above the leaf; escaping their line breaks once per snapshot instead
+   * of once per renewal saves the fleet's hottest path a few kilobytes of escaping per answer.
+   */
+  private record QuotedPems(dev.rotor.server.ca.CertificateAuthority ca, String chainAbove, String bundle) {}
+
+  private volatile QuotedPems quoted;
+
+  private QuotedPems quoted(dev.rotor.server.ca.CertificateAuthority current) {
+    QuotedPems q = quoted;
+    if (q == null || q.ca() != current) {
+      q = new QuotedPems(current, escaped(current.chainAbovePem()), escaped(current.bundlePem()));
+      quoted = q;
+    }
+    return q;
+  }
+
+  private static String escaped(String s) {
+    return new String(JsonStringEncoder.getInstance().quoteAsString(s));
+  }
+
   private void respond(Exchange ex, IssuedCertificate c, SpiffeId id) throws Exception {
+    QuotedPems q = quoted(ca.current());
+    String leaf = escaped(c.certificatePem());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("spiffeId", id.toString());
     out.put("serial", c.serialHex());
-    out.put("certificate", c.certificatePem());
-    out.put("chain", c.chainPem());
-    out.put("bundle", ca.current().bundlePem());
+    out.put("certificate", new RawValue('"' + leaf + '"'));
+    // chainPem is the leaf and the chain above it as it was when the certificate was signed; the
+    // pre-quoted chain is used only when it is the same text (not across a CA rotation).
+    String chain = c.chainPem();
+    String above = q.ca().chainAbovePem();
+    boolean sameChain = chain.length() == c.certificatePem().length() + above.length() && chain.endsWith(above);
+    out.put("chain", sameChain ? new RawValue('"' + leaf + q.chainAbove() + '"') : chain);
+    out.put("bundle", new RawValue('"' + q.bundle() + '"'));
     out.put("notBefore", c.notBefore().toString());
     out.put("notAfter", c.notAfter().toString());
     ex.json(201, out);

@@ -27,25 +27,47 @@ import java.util.Optional;
  *     have unexpired certificates (state {@code removed}: their CRL and OCSP go on)
  * @param generation the rotation generation this snapshot was read at (0 for an imported CA)
  * @param taintGeneration how many times an active intermediate was declared compromised
+ * @param chainAbovePem PEM of {@code chainAbove}, appended to each leaf
+ * @param bundlePem PEM of {@code bundle}
  */
 public record CertificateAuthority(int issuerId, SigningCa issuing, List<X509Certificate> chainAbove,
-    List<X509Certificate> bundle, Map<Integer, Issuer> issuers, long generation, long taintGeneration) {
+    List<X509Certificate> bundle, Map<Integer, Issuer> issuers, long generation, long taintGeneration,
+    String chainAbovePem, String bundlePem) {
 
-  /** An intermediate in service: its state, key, and the chain above its leaves. */
-  public record Issuer(int id, CaState state, SigningCa ca, List<X509Certificate> chainAbove) {
+  /**
+   * An intermediate in service: its state, key, and the chain above its leaves (with its PEM,
+   * encoded once: every issuance and certificate download appends it).
+   */
+  public record Issuer(int id, CaState state, SigningCa ca, List<X509Certificate> chainAbove, String chainAbovePem) {
     public Issuer {
       chainAbove = List.copyOf(chainAbove);
+      if (!chainAbovePem.equals(pem(chainAbove))) {
+        throw new IllegalArgumentException("chainAbovePem does not encode chainAbove");
+      }
     }
 
-    public String chainAbovePem() {
-      return pem(chainAbove);
+    public Issuer(int id, CaState state, SigningCa ca, List<X509Certificate> chainAbove) {
+      this(id, state, ca, chainAbove, pem(chainAbove));
     }
   }
 
+  /**
+   * The PEM forms are encoded once per snapshot (a snapshot lives until the next CA rotation):
+   * every issuance appends {@code chainAbovePem} to its leaf and every agent answer carries
+   * {@code bundlePem}.
+   */
   public CertificateAuthority {
     chainAbove = List.copyOf(chainAbove);
     bundle = List.copyOf(bundle);
     issuers = Map.copyOf(issuers);
+    if (!chainAbovePem.equals(pem(chainAbove)) || !bundlePem.equals(pem(bundle))) {
+      throw new IllegalArgumentException("the PEM forms do not encode chainAbove and bundle");
+    }
+  }
+
+  public CertificateAuthority(int issuerId, SigningCa issuing, List<X509Certificate> chainAbove,
+      List<X509Certificate> bundle, Map<Integer, Issuer> issuers, long generation, long taintGeneration) {
+    this(issuerId, issuing, chainAbove, bundle, issuers, generation, taintGeneration, pem(chainAbove), pem(bundle));
   }
 
   /** A single fixed CA (an imported one): no rotation. */
@@ -85,16 +107,6 @@ public record CertificateAuthority(int issuerId, SigningCa issuing, List<X509Cer
   /** PEM of the chain above a leaf of intermediate {@code id}; empty once it has left the bundle. */
   public String chainAbovePem(int id) {
     return issuer(id).map(Issuer::chainAbovePem).orElse("");
-  }
-
-  /** PEM of the certificates above a leaf (issuing CA first), appended to each leaf. */
-  public String chainAbovePem() {
-    return pem(chainAbove);
-  }
-
-  /** PEM of the trust bundle. */
-  public String bundlePem() {
-    return pem(bundle);
   }
 
   static String pem(List<X509Certificate> certs) {
