@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -80,6 +81,11 @@ class ProxyIT {
 
   @BeforeAll
   static void start() throws Exception {
+    start(Proxy.defaultProvider());
+  }
+
+  /** Everything below with the proxy's TLS from {@code provider} (a subclass runs the JDK fallback). */
+  static void start(SslProvider provider) throws Exception {
     ca = new RotorCa(Map.of("profiles", Map.of("brief", Map.of("base", "workload", "minTtl", "2s", "defaultTtl", "3s", "maxTtl", "10s"))));
     identities = new Identities(ca.bundle());
     identities.byId.put(A, ca.workload(A, null, "workload"));
@@ -128,7 +134,7 @@ class ProxyIT {
                 "allow", List.of("spiffe://rotor.local/ns/web/*")),
             Map.of("name", "in-http", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + http.getAddress().getPort(), "identity", B,
                 "allow", List.of("spiffe://rotor.local/ns/web/*"), "http", true)))),
-        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC()).start();
+        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC(), provider).start();
     outbound = new Proxy(ProxyConfig.parse(Map.of("outbound", List.of(
             Map.of("name", "out-tcp", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-tcp"), "identity", A,
                 "expect", List.of(B)),
@@ -136,7 +142,7 @@ class ProxyIT {
                 "expect", List.of(B)),
             Map.of("name", "out-wrong", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-tcp"), "identity", A,
                 "expect", List.of("spiffe://rotor.local/ns/payments/sa/other"))))),
-        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC()).start();
+        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC(), provider).start();
   }
 
   @AfterAll
