@@ -152,8 +152,9 @@ public final class Proxy implements Closeable {
     }
     String tls = provider == SslProvider.OPENSSL ? OpenSsl.versionString() : "jdk";
     String why = provider == SslProvider.OPENSSL || OpenSsl.unavailabilityCause() == null ? "" : OpenSsl.unavailabilityCause().toString();
-    log.info("proxy data path tls={} transport={} eventLoops={}{}", tls, epoll ? "epoll" : "nio", threads,
-        why.isEmpty() ? "" : " opensslUnavailable=\"" + why + "\"");
+    log.info("proxy data path tls={} transport={} eventLoops={} allocator={} maxDirectMemory={}MiB{}", tls, epoll ? "epoll" : "nio",
+        threads, io.netty.buffer.ByteBufAllocator.DEFAULT.getClass().getSimpleName(),
+        io.netty.util.internal.PlatformDependent.maxDirectMemory() >> 20, why.isEmpty() ? "" : " opensslUnavailable=\"" + why + "\"");
   }
 
   /** The port a listener is bound to (useful with port 0). */
@@ -452,18 +453,21 @@ public final class Proxy implements Closeable {
     Conn conn = new Conn(listener, tls, plain);
     AtomicInteger open = metrics.open(listener);
     open.incrementAndGet();
-    byPeerSerial.computeIfAbsent(h.serial(), k -> ConcurrentHashMap.newKeySet()).add(conn);
+    // compute/computeIfPresent: atomic per serial, so a connection of the same peer registered on
+    // another event loop while this one leaves is never dropped with an emptied set.
+    byPeerSerial.compute(h.serial(), (k, set) -> {
+      Set<Conn> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+      s.add(conn);
+      return s;
+    });
     AtomicInteger alive = new AtomicInteger(2);
     Runnable closed = () -> {
       if (alive.decrementAndGet() == 0) {
         open.decrementAndGet();
-        Set<Conn> set = byPeerSerial.get(h.serial());
-        if (set != null) {
+        byPeerSerial.computeIfPresent(h.serial(), (k, set) -> {
           set.remove(conn);
-          if (set.isEmpty()) {
-            byPeerSerial.remove(h.serial(), set);
-          }
-        }
+          return set.isEmpty() ? null : set;
+        });
       }
     };
     tls.closeFuture().addListener(f -> closed.run());

@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,8 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -205,6 +208,11 @@ class ProxyIT {
 
   /** A JDK client context presenting {@code id} (or nothing) and trusting {@code trust}. */
   private static SSLContext clientContext(TlsIdentity id, List<X509Certificate> trust) throws Exception {
+    return clientContext(id, trust, new AtomicInteger());
+  }
+
+  /** As above, counting in {@code serverChecks} every check of the server's certificate (full handshakes). */
+  private static SSLContext clientContext(TlsIdentity id, List<X509Certificate> trust, AtomicInteger serverChecks) throws Exception {
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     for (int i = 0; i < trust.size(); i++) {
@@ -220,8 +228,48 @@ class ProxyIT {
       kmf = KeyManagerFactory.getInstance("SunX509");
       kmf.init(ks, "pw".toCharArray());
     }
+    X509ExtendedTrustManager jdk = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
+    X509ExtendedTrustManager counting = new X509ExtendedTrustManager() {
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        serverChecks.incrementAndGet();
+        jdk.checkServerTrusted(chain, authType, socket);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        serverChecks.incrementAndGet();
+        jdk.checkServerTrusted(chain, authType, engine);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        serverChecks.incrementAndGet();
+        jdk.checkServerTrusted(chain, authType);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        jdk.checkClientTrusted(chain, authType, socket);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        jdk.checkClientTrusted(chain, authType, engine);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        jdk.checkClientTrusted(chain, authType);
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return jdk.getAcceptedIssuers();
+      }
+    };
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    ctx.init(kmf == null ? null : kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {counting}, null);
     return ctx;
   }
 
@@ -337,6 +385,20 @@ class ProxyIT {
     try (Socket s = plain("out-tcp")) {
       assertThat(roundTrip(s, "still serving")).isEqualTo("still serving");
     }
+  }
+
+  @Test
+  void aReturningClientResumesItsSession() throws Exception {
+    // The client checks the proxy's certificate only in a full handshake: a resumed session
+    // (TLS 1.3 ticket) skips it. One context, so the second connection offers the first session.
+    AtomicInteger serverChecks = new AtomicInteger();
+    SSLContext ctx = clientContext(identities.byId.get(A), ca.bundle(), serverChecks);
+    for (int i = 0; i < 3; i++) {
+      try (SSLSocket s = direct("in-tcp", ctx)) {
+        assertThat(roundTrip(s, "again " + i)).isEqualTo("again " + i);
+      }
+    }
+    assertThat(serverChecks).hasValue(1);
   }
 
   @Test
