@@ -136,7 +136,9 @@ class ProxyIT {
             Map.of("name", "in-tcp", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + echo.getLocalPort(), "identity", B,
                 "allow", List.of("spiffe://rotor.local/ns/web/*")),
             Map.of("name", "in-http", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + http.getAddress().getPort(), "identity", B,
-                "allow", List.of("spiffe://rotor.local/ns/web/*"), "http", true)))),
+                "allow", List.of("spiffe://rotor.local/ns/web/*"), "http", true),
+            Map.of("name", "in-dead", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + closedPort(), "identity", B,
+                "allow", List.of("spiffe://rotor.local/ns/web/*"))))),
         identities, revoked, new ProxyMetrics(registry), Clock.systemUTC(), provider).start();
     outbound = new Proxy(ProxyConfig.parse(Map.of("outbound", List.of(
             Map.of("name", "out-tcp", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-tcp"), "identity", A,
@@ -144,7 +146,9 @@ class ProxyIT {
             Map.of("name", "out-http", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-http"), "identity", A,
                 "expect", List.of(B)),
             Map.of("name", "out-wrong", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-tcp"), "identity", A,
-                "expect", List.of("spiffe://rotor.local/ns/payments/sa/other"))))),
+                "expect", List.of("spiffe://rotor.local/ns/payments/sa/other")),
+            Map.of("name", "out-named", "listen", "127.0.0.1:0", "upstream", "localhost:" + inbound.port("in-tcp"), "identity", A,
+                "expect", List.of(B))))),
         identities, revoked, new ProxyMetrics(registry), Clock.systemUTC(), provider).start();
   }
 
@@ -307,6 +311,27 @@ class ProxyIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("xfcc=By=" + B + ";Hash=" + sha256(identities.byId.get(A).leaf()) + ";URI=" + A + "\n");
     assertThat(r.body()).doesNotContain("evil").contains("body=5000");
+  }
+
+  /** A port nothing listens on (bound, then released). */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void anUpstreamNamedByHostNameIsResolvedAndServed() throws Exception {
+    try (Socket s = plain("out-named")) {
+      assertThat(roundTrip(s, "by name")).isEqualTo("by name");
+    }
+  }
+
+  @Test
+  void anUnreachableBackendIsCountedAndTheClientClosed() throws Exception {
+    double before = denials("in-dead", "backend_unreachable");
+    assertThat(refused(direct("in-dead", identities.byId.get(A), ca.bundle()))).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> denials("in-dead", "backend_unreachable") > before);
   }
 
   @Test
