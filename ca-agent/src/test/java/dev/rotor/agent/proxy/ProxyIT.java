@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,8 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +84,11 @@ class ProxyIT {
 
   @BeforeAll
   static void start() throws Exception {
+    start(Proxy.defaultProvider());
+  }
+
+  /** Everything below with the proxy's TLS from {@code provider} (a subclass runs the JDK fallback). */
+  static void start(SslProvider provider) throws Exception {
     ca = new RotorCa(Map.of("profiles", Map.of("brief", Map.of("base", "workload", "minTtl", "2s", "defaultTtl", "3s", "maxTtl", "10s"))));
     identities = new Identities(ca.bundle());
     identities.byId.put(A, ca.workload(A, null, "workload"));
@@ -127,16 +136,20 @@ class ProxyIT {
             Map.of("name", "in-tcp", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + echo.getLocalPort(), "identity", B,
                 "allow", List.of("spiffe://rotor.local/ns/web/*")),
             Map.of("name", "in-http", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + http.getAddress().getPort(), "identity", B,
-                "allow", List.of("spiffe://rotor.local/ns/web/*"), "http", true)))),
-        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC()).start();
+                "allow", List.of("spiffe://rotor.local/ns/web/*"), "http", true),
+            Map.of("name", "in-dead", "listen", "127.0.0.1:0", "backend", "127.0.0.1:" + closedPort(), "identity", B,
+                "allow", List.of("spiffe://rotor.local/ns/web/*"))))),
+        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC(), provider).start();
     outbound = new Proxy(ProxyConfig.parse(Map.of("outbound", List.of(
             Map.of("name", "out-tcp", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-tcp"), "identity", A,
                 "expect", List.of(B)),
             Map.of("name", "out-http", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-http"), "identity", A,
                 "expect", List.of(B)),
             Map.of("name", "out-wrong", "listen", "127.0.0.1:0", "upstream", "127.0.0.1:" + inbound.port("in-tcp"), "identity", A,
-                "expect", List.of("spiffe://rotor.local/ns/payments/sa/other"))))),
-        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC()).start();
+                "expect", List.of("spiffe://rotor.local/ns/payments/sa/other")),
+            Map.of("name", "out-named", "listen", "127.0.0.1:0", "upstream", "localhost:" + inbound.port("in-tcp"), "identity", A,
+                "expect", List.of(B))))),
+        identities, revoked, new ProxyMetrics(registry), Clock.systemUTC(), provider).start();
   }
 
   @AfterAll
@@ -199,6 +212,11 @@ class ProxyIT {
 
   /** A JDK client context presenting {@code id} (or nothing) and trusting {@code trust}. */
   private static SSLContext clientContext(TlsIdentity id, List<X509Certificate> trust) throws Exception {
+    return clientContext(id, trust, new AtomicInteger());
+  }
+
+  /** As above, counting in {@code serverChecks} every check of the server's certificate (full handshakes). */
+  private static SSLContext clientContext(TlsIdentity id, List<X509Certificate> trust, AtomicInteger serverChecks) throws Exception {
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     for (int i = 0; i < trust.size(); i++) {
@@ -214,8 +232,48 @@ class ProxyIT {
       kmf = KeyManagerFactory.getInstance("SunX509");
       kmf.init(ks, "pw".toCharArray());
     }
+    X509ExtendedTrustManager jdk = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
+    X509ExtendedTrustManager counting = new X509ExtendedTrustManager() {
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        serverChecks.incrementAndGet();
+        jdk.checkServerTrusted(chain, authType, socket);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        serverChecks.incrementAndGet();
+        jdk.checkServerTrusted(chain, authType, engine);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        serverChecks.incrementAndGet();
+        jdk.checkServerTrusted(chain, authType);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        jdk.checkClientTrusted(chain, authType, socket);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        jdk.checkClientTrusted(chain, authType, engine);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        jdk.checkClientTrusted(chain, authType);
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return jdk.getAcceptedIssuers();
+      }
+    };
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    ctx.init(kmf == null ? null : kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {counting}, null);
     return ctx;
   }
 
@@ -253,6 +311,27 @@ class ProxyIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("xfcc=By=" + B + ";Hash=" + sha256(identities.byId.get(A).leaf()) + ";URI=" + A + "\n");
     assertThat(r.body()).doesNotContain("evil").contains("body=5000");
+  }
+
+  /** A port nothing listens on (bound, then released). */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void anUpstreamNamedByHostNameIsResolvedAndServed() throws Exception {
+    try (Socket s = plain("out-named")) {
+      assertThat(roundTrip(s, "by name")).isEqualTo("by name");
+    }
+  }
+
+  @Test
+  void anUnreachableBackendIsCountedAndTheClientClosed() throws Exception {
+    double before = denials("in-dead", "backend_unreachable");
+    assertThat(refused(direct("in-dead", identities.byId.get(A), ca.bundle()))).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> denials("in-dead", "backend_unreachable") > before);
   }
 
   @Test
@@ -331,6 +410,20 @@ class ProxyIT {
     try (Socket s = plain("out-tcp")) {
       assertThat(roundTrip(s, "still serving")).isEqualTo("still serving");
     }
+  }
+
+  @Test
+  void aReturningClientResumesItsSession() throws Exception {
+    // The client checks the proxy's certificate only in a full handshake: a resumed session
+    // (TLS 1.3 ticket) skips it. One context, so the second connection offers the first session.
+    AtomicInteger serverChecks = new AtomicInteger();
+    SSLContext ctx = clientContext(identities.byId.get(A), ca.bundle(), serverChecks);
+    for (int i = 0; i < 3; i++) {
+      try (SSLSocket s = direct("in-tcp", ctx)) {
+        assertThat(roundTrip(s, "again " + i)).isEqualTo("again " + i);
+      }
+    }
+    assertThat(serverChecks).hasValue(1);
   }
 
   @Test

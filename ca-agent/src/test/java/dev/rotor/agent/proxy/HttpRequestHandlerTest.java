@@ -3,21 +3,34 @@ package dev.rotor.agent.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class HttpRequestStreamTest {
+class HttpRequestHandlerTest {
 
   private static final String X = "X-Forwarded-Client-Cert: By=spiffe://td/b;Hash=ab;URI=spiffe://td/a\r\n";
 
+  /** The client's bytes through the handler in a channel, then the client closes; what the backend would get. */
   private static String run(String in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new HttpRequestStream(new ByteArrayInputStream(in.getBytes(StandardCharsets.ISO_8859_1)), out,
-        "By=spiffe://td/b;Hash=ab;URI=spiffe://td/a").run();
-    return out.toString(StandardCharsets.ISO_8859_1);
+    Counter bytes = new SimpleMeterRegistry().counter("bytes");
+    EmbeddedChannel ch = new EmbeddedChannel(new HttpRequestHandler(new HttpRequestRewriter("By=spiffe://td/b;Hash=ab;URI=spiffe://td/a"), bytes));
+    StringBuilder out = new StringBuilder();
+    try {
+      ch.writeInbound(Unpooled.copiedBuffer(in, StandardCharsets.ISO_8859_1));
+    } finally {
+      for (ByteBuf b; (b = ch.readInbound()) != null; b.release()) {
+        out.append(b.toString(StandardCharsets.ISO_8859_1));
+      }
+    }
+    ch.finish(); // the close: rethrows what the handler raised on it
+    assertThat(bytes.count()).isEqualTo(in.length());
+    return out.toString();
   }
 
   @Test
