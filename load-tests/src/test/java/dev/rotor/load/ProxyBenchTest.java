@@ -39,4 +39,12 @@ class ProxyBenchTest {
     ProxyBench.Options o = ProxyBench.Options.parse(new String[] {"--url", "https://127.0.0.1:8443", "--token", "t"}, k -> null);
     assertThat(o.proxyHeap()).isEqualTo(ProxyBench.AGENT_HEAP);
   }
+
+  @Test
+  void addedP99IsTheDifferenceToTheDirectPathAndNeverNegative() {
+    AbResult direct = new AbResult(90_000, 1, 0, 0, 1, 3);
+    assertThat(ProxyBench.addedP99(new AbResult(50_000, 1, 0, 0, 1, 7), direct)).isEqualTo(4);
+    assertThat(ProxyBench.addedP99(new AbResult(50_000, 1, 0, 0, 1, 3), direct)).isZero();
+    assertThat(ProxyBench.addedP99(new AbResult(50_000, 1, 0, 0, 1, 2), direct)).isZero();
+  }
 }
