@@ -117,8 +117,9 @@ public final class Proxy implements Closeable {
     // PKIX path validation runs on the JDK's providers either way.
     CryptoProviders.installForTls();
     // Netty's leak detector tracks one buffer in 128 by default, recording a stack trace where it
-    // is touched: a debugging aid that cost the relay about 4 % of its requests per second in
-    // rotor-load proxy. Off unless -Dio.netty.leakDetection.level asks for it.
+    // is touched: a debugging aid with a cost on every buffer of the relay (one back-to-back pair
+    // of rotor-load proxy runs: +4-5 % req/s without it, inside the run-to-run spread). Off
+    // unless -Dio.netty.leakDetection.level asks for it.
     if (System.getProperty("io.netty.leakDetection.level") == null) {
       io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
     }
