@@ -54,6 +54,9 @@ final class ProxyBench {
         --url URL            the Rotor server that issues the benchmark's certificates
         --token TOKEN        an operator (or admin) API token (or ROTOR_TOKEN)
         --duration D         length of each measured run (default 30s)
+        --warmup D           an unmeasured run of the same path and concurrency right before each
+                             measured one (default 10s; 0s for none): every path, nginx included,
+                             is measured warm
         --concurrency LIST   keep-alive connections per run, comma-separated (default 64,1000)
         --http               run the Rotor inbound listener in HTTP mode (adds X-Forwarded-Client-Cert)
         --proxy-heap SIZE    -Xmx of the proxy JVM (default 128m, the chart's agent heap)
@@ -75,12 +78,13 @@ final class ProxyBench {
   /** The heap the chart's {@code -XX:MaxRAMPercentage=50} gives the agent under its 256 Mi limit. */
   static final String AGENT_HEAP = "128m";
 
-  record Options(String url, String token, Duration duration, List<Integer> concurrency, boolean http, String proxyHeap,
-      List<String> proxyJavaOptions) {
+  record Options(String url, String token, Duration duration, Duration warmup, List<Integer> concurrency, boolean http,
+      String proxyHeap, List<String> proxyJavaOptions) {
     static Options parse(String[] args, java.util.function.Function<String, String> env) throws UsageException {
       String url = null;
       String token = env.apply("ROTOR_TOKEN");
       Duration duration = Duration.ofSeconds(30);
+      Duration warmup = Duration.ofSeconds(10);
       List<Integer> conc = List.of(64, 1000);
       boolean http = false;
       String heap = AGENT_HEAP;
@@ -89,7 +93,7 @@ final class ProxyBench {
         String a = args[i];
         switch (a) {
           case "--http" -> http = true;
-          case "--url", "--token", "--duration", "--concurrency", "--proxy-heap", "--proxy-java-options" -> {
+          case "--url", "--token", "--duration", "--warmup", "--concurrency", "--proxy-heap", "--proxy-java-options" -> {
             if (i + 1 >= args.length) {
               throw new UsageException(a + " needs a value");
             }
@@ -99,6 +103,7 @@ final class ProxyBench {
               case "--token" -> token = v;
               case "--proxy-java-options" -> javaOptions = List.of(v.trim().split("\\s+"));
               case "--duration" -> duration = DurationArg.parse(a, v);
+              case "--warmup" -> warmup = DurationArg.parse(a, v);
               case "--concurrency" -> {
                 List<Integer> c = new ArrayList<>();
                 for (String p : v.split(",")) {
@@ -134,7 +139,10 @@ final class ProxyBench {
       if (duration.toSeconds() < 1) {
         throw new UsageException("--duration: at least 1s (ab counts whole seconds)");
       }
-      return new Options(url, token, duration, conc, http, heap, javaOptions);
+      if (!warmup.isZero() && warmup.toSeconds() < 1) {
+        throw new UsageException("--warmup: 0s or at least 1s (ab counts whole seconds)");
+      }
+      return new Options(url, token, duration, warmup, conc, http, heap, javaOptions);
     }
   }
 
@@ -170,6 +178,8 @@ final class ProxyBench {
       startRotorProxy(api, backend, rotorIn, rotorOut);
 
       List<Row> rows = new ArrayList<>();
+      out.printf(Locale.ROOT, "each path: ab -k for %d s unmeasured (warm-up), then %d s measured%n", options.warmup().toSeconds(),
+          options.duration().toSeconds());
       out.printf(Locale.ROOT, "%-14s %6s %10s %6s %6s %8s %9s%n", "path", "conns", "req/s", "p50ms", "p99ms", "errors", "vs nginx");
       for (int c : options.concurrency()) {
         Row direct = measure("direct", c, "http://127.0.0.1:" + backend + "/", false);
@@ -241,9 +251,21 @@ final class ProxyBench {
     return rows.stream().filter(r -> r.scenario().equals(scenario) && r.connections() == c).findFirst().orElseThrow().result();
   }
 
+  /**
+   * Drives {@code url} for the warm-up (discarded), then for the measured duration. The warm-up
+   * gives every path the same start: without it the Rotor proxy's first run (64 connections, one
+   * hop) also carried its JIT compilation, which nginx, a native binary, never pays.
+   */
   private Row measure(String scenario, int connections, String url, boolean clientCert) throws Exception {
+    if (!options.warmup().isZero()) {
+      ab(scenario + " (warm-up)", connections, url, clientCert, options.warmup());
+    }
+    return new Row(scenario, connections, AbResult.parse(ab(scenario, connections, url, clientCert, options.duration())));
+  }
+
+  private String ab(String scenario, int connections, String url, boolean clientCert, Duration length) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("ab", "-q", "-k", "-c", Integer.toString(connections), "-t",
-        Long.toString(options.duration().toSeconds()), "-n", "100000000", "-s", "30"));
+        Long.toString(length.toSeconds()), "-n", "100000000", "-s", "30"));
     if (clientCert) {
       cmd.addAll(List.of("-E", dir.resolve("client-ab.pem").toString()));
     }
@@ -253,7 +275,7 @@ final class ProxyBench {
     if (p.waitFor() != 0) {
       throw new IOException("ab failed for " + scenario + ": " + output.lines().limit(20).toList());
     }
-    return new Row(scenario, connections, AbResult.parse(output));
+    return output;
   }
 
   private void writeIdentity(HttpClient api, String spiffeId, String name) throws Exception {

@@ -33,7 +33,7 @@ class ProxyBenchIT {
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
       ProxyBench.Options options = ProxyBench.Options.parse(new String[] {"--url", "https://127.0.0.1:" + server.httpsPort(),
-          "--token", TOKEN, "--duration", "1s", "--concurrency", "4,32", "--http"}, k -> null);
+          "--token", TOKEN, "--duration", "1s", "--warmup", "1s", "--concurrency", "4,32", "--http"}, k -> null);
       int exit = new ProxyBench(options, out).run();
       String text = buf.toString(StandardCharsets.UTF_8);
       System.out.println(text);

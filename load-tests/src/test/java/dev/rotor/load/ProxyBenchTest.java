@@ -41,6 +41,17 @@ class ProxyBenchTest {
   }
 
   @Test
+  void everyPathIsWarmedUpBeforeItIsMeasuredUnlessToldNotTo() throws UsageException {
+    String[] base = {"--url", "https://127.0.0.1:8443", "--token", "t"};
+    assertThat(ProxyBench.Options.parse(base, k -> null).warmup()).isEqualTo(java.time.Duration.ofSeconds(10));
+    String[] none = {"--url", "https://127.0.0.1:8443", "--token", "t", "--warmup", "0s"};
+    assertThat(ProxyBench.Options.parse(none, k -> null).warmup()).isZero();
+    String[] tooShort = {"--url", "https://127.0.0.1:8443", "--token", "t", "--warmup", "500ms"};
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProxyBench.Options.parse(tooShort, k -> null))
+        .isInstanceOf(UsageException.class).hasMessageContaining("--warmup");
+  }
+
+  @Test
   void addedP99IsTheDifferenceToTheDirectPathAndNeverNegative() {
     AbResult direct = new AbResult(90_000, 1, 0, 0, 1, 3);
     assertThat(ProxyBench.addedP99(new AbResult(50_000, 1, 0, 0, 1, 7), direct)).isEqualTo(4);
