@@ -1,5 +1,10 @@
 package dev.rotor.load;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -26,10 +31,31 @@ final class FleetRecorder {
   private final LongAdder errorsInWindow = new LongAdder();
   private final LongAdder agentRenewals = new LongAdder();
   private final ErrorTally errors = new ErrorTally();
+  /** Per 100 ms of scheduled time in the window: renewals over {@link #SLOW_MICROS}, and the slowest. */
+  private final AtomicLongArray slowPerBucket;
+  private final AtomicLongArray maxPerBucket;
+
+  /** A renewal slower than this (the p99 bound) is "slow" in {@link #slowStretches}. */
+  static final long SLOW_MICROS = 200_000;
+  private static final long BUCKET_NANOS = 100_000_000L;
+
+  /**
+   * A stretch of the window in which renewals scheduled in consecutive 100 ms buckets took longer
+   * than 200 ms: the queue a stall left behind, and how long it took to drain.
+   *
+   * @param fromSeconds start, seconds into the window
+   * @param toSeconds end (exclusive), seconds into the window
+   * @param slow renewals over 200 ms scheduled in it
+   * @param maxMillis the slowest of them
+   */
+  record SlowStretch(double fromSeconds, double toSeconds, long slow, long maxMillis) {}
 
   FleetRecorder(long measureStartNanos, long measureEndNanos) {
     this.measureStart = measureStartNanos;
     this.measureEnd = measureEndNanos;
+    int buckets = (int) Math.max(1, Math.min(100_000, (measureEndNanos - measureStartNanos + BUCKET_NANOS - 1) / BUCKET_NANOS));
+    this.slowPerBucket = new AtomicLongArray(buckets);
+    this.maxPerBucket = new AtomicLongArray(buckets);
   }
 
   private boolean inWindow(long nanos) {
@@ -45,7 +71,13 @@ final class FleetRecorder {
     boolean scheduled = inWindow(scheduledNanos);
     if (scheduled) {
       scheduledInWindow.increment();
-      latencyMicros.recordValue(Math.max(0, (endNanos - scheduledNanos) / 1_000));
+      long micros = Math.max(0, (endNanos - scheduledNanos) / 1_000);
+      latencyMicros.recordValue(micros);
+      if (micros > SLOW_MICROS) {
+        int bucket = (int) Math.min(slowPerBucket.length() - 1, (scheduledNanos - measureStart) / BUCKET_NANOS);
+        slowPerBucket.incrementAndGet(bucket);
+        maxPerBucket.accumulateAndGet(bucket, micros, Math::max);
+      }
     }
     String error = classify("sign", status, body, failure);
     if (error == null) {
@@ -89,6 +121,35 @@ final class FleetRecorder {
           + (status != 0 ? " after " + status : "");
     }
     return status == 201 ? null : what + " http " + status;
+  }
+
+  /**
+   * The stretches of the window with renewals over 200 ms, longest first: a p99 over the bound
+   * comes from a few such stretches (a pause, then the queue draining) or from slowness spread
+   * over the whole window, and this tells which.
+   */
+  List<SlowStretch> slowStretches() {
+    List<SlowStretch> out = new ArrayList<>();
+    int start = -1;
+    long slow = 0;
+    long max = 0;
+    for (int i = 0; i <= slowPerBucket.length(); i++) {
+      long n = i < slowPerBucket.length() ? slowPerBucket.get(i) : 0;
+      if (n > 0) {
+        if (start < 0) {
+          start = i;
+          slow = 0;
+          max = 0;
+        }
+        slow += n;
+        max = Math.max(max, maxPerBucket.get(i));
+      } else if (start >= 0) {
+        out.add(new SlowStretch(start / 10.0, i / 10.0, slow, max / 1_000));
+        start = -1;
+      }
+    }
+    out.sort(Comparator.comparingDouble((SlowStretch st) -> st.toSeconds() - st.fromSeconds()).reversed());
+    return out;
   }
 
   long signed() {

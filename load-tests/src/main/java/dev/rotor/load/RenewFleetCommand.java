@@ -40,9 +40,17 @@ final class RenewFleetCommand {
         DurationArg.format(options.duration()), options.findMax()
             ? String.format(Locale.ROOT, "  find-max (x%.2f per step, at most %d steps)",
                 STEP_FACTOR, options.maxSteps()) : "");
-    out.printf(Locale.ROOT, "provider %s %s, %d cores, java %s, max heap %d MB%n",
+    String gc = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .map(java.lang.management.GarbageCollectorMXBean::getName).collect(java.util.stream.Collectors.joining(", "));
+    out.printf(Locale.ROOT, "provider %s %s, %d cores, java %s, max heap %d MB, gc %s%n",
         provider.getName(), provider.getVersionStr(), cores, Runtime.version(),
-        Runtime.getRuntime().maxMemory() >> 20);
+        Runtime.getRuntime().maxMemory() >> 20, gc);
+    if (!gc.contains("ZGC")) {
+      // Measured here: G1 with the default heap paused this JVM 50-345 ms under the fleet's load,
+      // and every arrival due meanwhile counted that pause as the server's latency.
+      out.println("note: this generator is not on ZGC; its own GC pauses will count as server latency."
+          + " Run it as java -XX:+UseZGC -Xms3g -Xmx3g -jar rotor-load.jar renew-fleet ...");
+    }
     if (plan.identities() != options.identities()) {
       out.printf(Locale.ROOT, "note: %d identities do not split evenly over %d agents; using %d"
           + " (%d each)%n", options.identities(), plan.agents(), plan.identities(),
@@ -127,6 +135,11 @@ final class RenewFleetCommand {
     }
     out.printf(Locale.ROOT, "client lag    arrivals handed to their agent at most %.1f ms late%n",
         o.maxDispatchLagMicros() / 1000.0);
+    List<FleetRecorder.SlowStretch> stretches = o.recorder().slowStretches();
+    out.println("slow stretches " + (stretches.isEmpty() ? "none (no renewal over 200 ms)" : stretches.stream().limit(5)
+        .map(st -> String.format(Locale.ROOT, "%.1f-%.1f s: %d over 200 ms, max %d ms", st.fromSeconds(), st.toSeconds(),
+            st.slow(), st.maxMillis())).collect(java.util.stream.Collectors.joining("; ",
+                "(renewals over 200 ms by scheduled time in the window, longest first, of " + stretches.size() + ") ", ""))));
     if (o.machineBusy() >= 0 && o.clientCpuSeconds() >= 0) {
       int cores = Runtime.getRuntime().availableProcessors();
       double own = o.clientCpuSeconds() / seconds / cores;

@@ -54,4 +54,21 @@ class FleetRecorderTest {
         "sign transport TimeoutException: Total timeout");
     assertThat(r.agentRenewals()).isEqualTo(1);
   }
+
+  @Test
+  void slowStretchesAreTheRunsOfRenewalsOver200MsLongestFirst() {
+    long ms = 1_000_000L;
+    FleetRecorder r = new FleetRecorder(10 * S, 20 * S);
+    assertThat(r.slowStretches()).isEmpty();
+    r.sign(11 * S, 11 * S + 150 * ms, 201, ok(ID), null, ID);               // 150 ms: not slow
+    r.sign(12 * S, 12 * S + 300 * ms, 201, ok(ID), null, ID);               // 12.0-12.1 s
+    r.sign(15 * S, 15 * S + 900 * ms, 201, ok(ID), null, ID);               // 15.0-15.3 s
+    r.sign(15 * S + 150 * ms, 15 * S + 700 * ms, 201, ok(ID), null, ID);
+    r.sign(15 * S + 250 * ms, 15 * S + 500 * ms, 201, ok(ID), null, ID);
+    r.sign(9 * S, 11 * S, 201, ok(ID), null, ID);                           // before the window
+
+    assertThat(r.slowStretches()).containsExactly(
+        new FleetRecorder.SlowStretch(5.0, 5.3, 3, 900),
+        new FleetRecorder.SlowStretch(2.0, 2.1, 1, 300));
+  }
 }
