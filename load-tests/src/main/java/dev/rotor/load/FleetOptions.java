@@ -62,8 +62,10 @@ record FleetOptions(
         --warmup D            load before measuring, not counted (default 30s)
         --ramp D              the arrival rate climbs linearly from 0 to the fleet's rate
                               over the first D of the warmup, as a fleet reaching a freshly
-                              started server would (default: the whole warmup; 0s: the full
-                              rate from the first instant); at most --warmup
+                              started server would (default: two thirds of the warmup, so
+                              the full rate runs for its last third and the window measures
+                              the steady state, not the step into it; 0s: the full rate from
+                              the first instant); at most --warmup
         --trust-domain TD     SPIFFE trust domain (default rotor.local)
         --csrs N              workload CSRs to generate up front (default: enough for the
                               run, at most 200000); reused round-robin when used up
@@ -109,7 +111,7 @@ record FleetOptions(
       throw new UsageException("--duration must be more than zero");
     }
     Duration warmup = given.duration("warmup", Duration.ofSeconds(30));
-    Duration ramp = given.duration("ramp", warmup);
+    Duration ramp = given.duration("ramp", warmup.multipliedBy(2).dividedBy(3));
     if (ramp.compareTo(warmup) > 0) {
       throw new UsageException("--ramp (" + DurationArg.format(ramp) + ") must not be longer than --warmup ("
           + DurationArg.format(warmup) + "): the measured window runs at the full rate");

@@ -31,7 +31,7 @@ class FleetOptionsTest {
     soft.assertThat(o.ttl()).isEqualTo(Duration.ofMinutes(15));
     soft.assertThat(o.duration()).isEqualTo(Duration.ofSeconds(60));
     soft.assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(30));
-    soft.assertThat(o.ramp()).isEqualTo(o.warmup());
+    soft.assertThat(o.ramp()).isEqualTo(Duration.ofSeconds(20));
     soft.assertThat(o.trustDomain()).isEqualTo("rotor.local");
     soft.assertThat(o.csrs()).isEmpty();
     soft.assertThat(o.timeout()).isEqualTo(Duration.ofSeconds(30));
@@ -56,6 +56,13 @@ class FleetOptionsTest {
         Duration.ZERO, Duration.ZERO, "example.org", java.util.OptionalInt.of(50), Duration.ofSeconds(2),
         Duration.ofMinutes(1), 4,
         true, 3));
+  }
+
+  @Test
+  void theDefaultRampLeavesTheLastThirdOfTheWarmupAtTheFullRate() throws Exception {
+    assertThat(parse("--url", "https://h", "--warmup", "9s").ramp()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(parse("--url", "https://h", "--warmup", "9s", "--ramp", "9s").ramp()).isEqualTo(Duration.ofSeconds(9));
+    assertThat(parse("--url", "https://h", "--warmup", "0s").ramp()).isEqualTo(Duration.ZERO);
   }
 
   @ParameterizedTest(name = "{0}")
