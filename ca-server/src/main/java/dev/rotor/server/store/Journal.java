@@ -15,9 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,18 +64,12 @@ public final class Journal implements AutoCloseable {
     Connection connection();
 
     /**
-     * A statement shared by the whole batch: add parameters and {@code addBatch()}; it runs once,
-     * with all rows, before commit. Use it for inserts whose outcome the work does not need to see.
+     * Rows gathered from the batch's items and written together, before commit, in the batch's
+     * first statement: {@code create} makes the set on first use and later items add to it. Use
+     * it for inserts whose outcome the work does not need to see. The rows of an item that is
+     * rejected ({@link RotorException}) are dropped with it.
      */
-    PreparedStatement batch(String sql) throws SQLException;
-
-    /**
-     * A statement run once per transaction, before the {@link #batch} statements, made from what
-     * the batch's items gathered: {@code create} makes it on first use and later items add to it.
-     * For rows that others' batch rows depend on, written in one sorted statement so that two
-     * writers inserting the same keys lock them in the same order.
-     */
-    <P extends Prelude> P prelude(Class<P> type, Supplier<P> create);
+    <R extends Rows> R rows(Class<R> type, Supplier<R> create);
 
     /** Appends an audit entry; {@code details} is stored and hashed exactly as given. */
     void audit(String actor, String action, String target, String details);
@@ -84,9 +78,61 @@ public final class Journal implements AutoCloseable {
     Instant now();
   }
 
-  /** See {@link Tx#prelude}. */
-  public interface Prelude {
-    void run(Connection c) throws SQLException;
+  /**
+   * A set of rows for one table, written as one data-modifying statement over column arrays:
+   * {@link #sql} reads its columns as {@code ?} parameters of the array types {@link #types}
+   * names, in that order. Every set of a batch goes into the batch's first statement, together
+   * with the audit chain's head lock, so a batch of issuances costs three round trips to the
+   * database (rows and lock; audit entries and head; commit) however many tables it writes.
+   */
+  public abstract static class Rows {
+    private final List<Object[]> rows = new ArrayList<>();
+
+    /** The statement ({@code INSERT ... SELECT ... FROM unnest(?::text[], ...)}). */
+    protected abstract String sql();
+
+    /** The element type of each parameter array, as {@link Connection#createArrayOf} takes it. */
+    protected abstract String[] types();
+
+    /** Adds one row: one value per entry of {@link #types}. */
+    protected final void add(Object... values) {
+      if (values.length != types().length) {
+        throw new IllegalArgumentException("a row of " + values.length + " values for " + types().length + " columns");
+      }
+      rows.add(values);
+    }
+
+    /** The rows to write, in order; a set may merge or sort them (the default: as added). */
+    protected List<Object[]> toWrite(List<Object[]> added) {
+      return added;
+    }
+
+    final int size() {
+      return rows.size();
+    }
+
+    final void truncate(int size) {
+      rows.subList(size, rows.size()).clear();
+    }
+
+    /** Binds the column arrays from parameter {@code index} on; returns the next index. */
+    final int bind(PreparedStatement ps, int index) throws SQLException {
+      List<Object[]> write = toWrite(rows);
+      String[] types = types();
+      for (int col = 0; col < types.length; col++) {
+        Object[] column = switch (types[col]) {
+          case "bytea" -> new byte[write.size()][];
+          case "int4" -> new Integer[write.size()];
+          case "int8" -> new Long[write.size()];
+          default -> new String[write.size()];
+        };
+        for (int r = 0; r < write.size(); r++) {
+          column[r] = write.get(r)[col];
+        }
+        ps.setArray(index++, ps.getConnection().createArrayOf(types[col], column));
+      }
+      return index;
+    }
   }
 
   private record Pending<T>(Work<T> work, CompletableFuture<T> future) {}
@@ -237,7 +283,7 @@ public final class Journal implements AutoCloseable {
             results[i] = batch.get(i).work().apply(tx);
           } catch (RotorException e) {
             rejections[i] = e;
-            tx.discardItemAudit();
+            tx.discardItem();
           }
         }
         boolean audited = tx.finish();
@@ -280,8 +326,8 @@ public final class Journal implements AutoCloseable {
 
   private final class TxImpl implements Tx {
     private final Connection c;
-    private final Map<String, PreparedStatement> batches = new LinkedHashMap<>();
-    private final Map<Class<?>, Prelude> preludes = new LinkedHashMap<>();
+    private final Map<Class<?>, Rows> rows = new LinkedHashMap<>();
+    private final Map<Rows, Integer> itemFirstRow = new HashMap<>();
     private final List<Entry> entries = new ArrayList<>();
     private int itemFirstEntry;
     private Instant now;
@@ -292,11 +338,19 @@ public final class Journal implements AutoCloseable {
 
     void itemStart() {
       itemFirstEntry = entries.size();
+      itemFirstRow.clear();
+      for (Rows r : rows.values()) {
+        itemFirstRow.put(r, r.size());
+      }
       now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
-    void discardItemAudit() {
+    /** Drops what a rejected item added: its audit entries and its rows. */
+    void discardItem() {
       entries.subList(itemFirstEntry, entries.size()).clear();
+      for (Rows r : rows.values()) {
+        r.truncate(itemFirstRow.getOrDefault(r, 0));
+      }
     }
 
     @Override
@@ -305,18 +359,8 @@ public final class Journal implements AutoCloseable {
     }
 
     @Override
-    public PreparedStatement batch(String sql) throws SQLException {
-      PreparedStatement ps = batches.get(sql);
-      if (ps == null) {
-        ps = c.prepareStatement(sql);
-        batches.put(sql, ps);
-      }
-      return ps;
-    }
-
-    @Override
-    public <P extends Prelude> P prelude(Class<P> type, Supplier<P> create) {
-      return type.cast(preludes.computeIfAbsent(type, t -> create.get()));
+    public <R extends Rows> R rows(Class<R> type, Supplier<R> create) {
+      return type.cast(rows.computeIfAbsent(type, t -> create.get()));
     }
 
     @Override
@@ -329,52 +373,84 @@ public final class Journal implements AutoCloseable {
       return now;
     }
 
-    /** Runs the batched statements and appends the audit entries; true if there were entries. */
+    /**
+     * Writes the gathered rows and appends the audit entries; true if there were entries. Two
+     * statements: the rows (one data-modifying CTE per set) with the audit chain's head locked in
+     * the same statement, then the entries hashed onto it with the head moved.
+     */
     boolean finish() throws SQLException {
-      for (Prelude p : preludes.values()) {
-        p.run(c);
-      }
-      for (PreparedStatement ps : batches.values()) {
-        ps.executeBatch();
-        ps.close();
-      }
-      if (entries.isEmpty()) {
+      List<Rows> sets = rows.values().stream().filter(r -> r.size() > 0).toList();
+      boolean audited = !entries.isEmpty();
+      if (sets.isEmpty() && !audited) {
         return false;
       }
-      long seq;
-      byte[] prev;
-      try (PreparedStatement head = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE");
-           ResultSet rs = head.executeQuery()) {
-        rs.next();
-        seq = rs.getLong(1);
-        prev = rs.getBytes(2);
+      StringBuilder sql = new StringBuilder();
+      for (int i = 0; i < sets.size(); i++) {
+        sql.append(i == 0 ? "WITH " : ", ").append("r").append(i).append(" AS (").append(sets.get(i).sql()).append(")");
       }
-      try (PreparedStatement ins = c.prepareStatement(
-          "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        for (Entry e : entries) {
-          seq++;
-          byte[] hash = AuditHash.of(prev, seq, e.at(), e.actor(), e.action(), e.target(), e.details());
-          ins.setLong(1, seq);
-          ins.setObject(2, e.at().atOffset(ZoneOffset.UTC));
-          ins.setString(3, e.actor());
-          ins.setString(4, e.action());
-          ins.setString(5, e.target());
-          ins.setString(6, e.details());
-          ins.setBytes(7, prev);
-          ins.setBytes(8, hash);
-          ins.addBatch();
-          prev = hash;
+      sql.append(sets.isEmpty() ? "" : " ").append(audited ? HEAD_FOR_UPDATE : "SELECT 1");
+      long seq = 0;
+      byte[] prev = null;
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        int index = 1;
+        for (Rows r : sets) {
+          index = r.bind(ps, index);
         }
-        ins.executeBatch();
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (audited) {
+            seq = rs.getLong(1);
+            prev = rs.getBytes(2);
+          }
+        }
       }
-      try (PreparedStatement upd = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
-        upd.setLong(1, seq);
-        upd.setBytes(2, prev);
-        upd.executeUpdate();
+      if (!audited) {
+        return false;
+      }
+      int n = entries.size();
+      Long[] seqs = new Long[n];
+      String[] ats = new String[n];
+      String[] actors = new String[n];
+      String[] actions = new String[n];
+      String[] targets = new String[n];
+      String[] details = new String[n];
+      byte[][] prevs = new byte[n][];
+      byte[][] hashes = new byte[n][];
+      for (int i = 0; i < n; i++) {
+        Entry e = entries.get(i);
+        seq++;
+        byte[] hash = AuditHash.of(prev, seq, e.at(), e.actor(), e.action(), e.target(), e.details());
+        seqs[i] = seq;
+        ats[i] = e.at().toString();
+        actors[i] = e.actor();
+        actions[i] = e.action();
+        targets[i] = e.target();
+        details[i] = e.details();
+        prevs[i] = prev;
+        hashes[i] = hash;
+        prev = hash;
+      }
+      try (PreparedStatement ps = c.prepareStatement(APPEND)) {
+        ps.setArray(1, c.createArrayOf("int8", seqs));
+        ps.setArray(2, c.createArrayOf("text", ats));
+        ps.setArray(3, c.createArrayOf("text", actors));
+        ps.setArray(4, c.createArrayOf("text", actions));
+        ps.setArray(5, c.createArrayOf("text", targets));
+        ps.setArray(6, c.createArrayOf("text", details));
+        ps.setArray(7, c.createArrayOf("bytea", prevs));
+        ps.setArray(8, c.createArrayOf("bytea", hashes));
+        ps.setLong(9, seq);
+        ps.setBytes(10, prev);
+        ps.executeUpdate();
       }
       return true;
     }
   }
+
+  private static final String HEAD_FOR_UPDATE = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+  private static final String APPEND = "WITH appended AS (INSERT INTO audit_log (seq, at, actor, action, target, details,"
+      + " prev_hash, hash) SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[],"
+      + " ?::bytea[], ?::bytea[])) UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1";
 
   @Override
   public void close() {

@@ -5,7 +5,6 @@ import dev.rotor.server.RotorException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,8 +24,6 @@ import javax.sql.DataSource;
 /** Issued certificates in PostgreSQL: the insert and revoke steps of journal work, and the read side. */
 public final class PgCertificateStore {
 
-  static final String INSERT = "INSERT INTO certificates (serial, issuer_id, profile, channel, requester, subject, sans,"
-      + " name_hash, not_before, not_after, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String COLUMNS = "id, serial, issuer_id, profile, channel, requester, subject, sans, not_before,"
       + " not_after, der, revoked_at, revocation_reason, created_at";
 
@@ -45,46 +42,74 @@ public final class PgCertificateStore {
     this.dataSource = dataSource;
   }
 
-  /** Adds the row to the batch insert of the current journal transaction. */
+  /** Adds the row to the certificates the current journal transaction writes (its name too). */
   public void insert(Journal.Tx tx, NewCertificate c) throws SQLException {
-    PreparedStatement ps = tx.batch(INSERT);
-    ps.setString(1, c.serial());
-    ps.setInt(2, c.issuerId());
-    ps.setString(3, c.profile());
-    ps.setString(4, c.channel());
-    ps.setString(5, c.requester());
-    ps.setString(6, c.subject());
-    Array sans = tx.connection().createArrayOf("text", c.sans().toArray(new String[0]));
-    ps.setArray(7, sans);
     String name = searchName(c.subject(), c.sans());
     byte[] nameHash = sha256(name);
-    tx.prelude(Names.class, Names::new).add(nameHash, name);
-    ps.setBytes(8, nameHash);
-    ps.setObject(9, c.notBefore().atOffset(ZoneOffset.UTC));
-    ps.setObject(10, c.notAfter().atOffset(ZoneOffset.UTC));
-    ps.setBytes(11, c.der());
-    ps.addBatch();
+    tx.rows(Names.class, Names::new).add(nameHash, name);
+    tx.rows(Certificates.class, Certificates::new).add(c, nameHash);
   }
-
-  static final String INSERT_PRECERTIFICATE = "INSERT INTO precertificates (serial, issuer_id, profile, channel, requester,"
-      + " tbs, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
   /**
    * Adds the pre-record of an issuance (serial and the TBSCertificate about to be signed) to the
-   * batch insert of the current journal transaction. The serial is the primary key, so a batch
-   * that would reuse one fails as a whole and nothing of it is signed.
+   * current journal transaction. The serial is the primary key, so a batch that would reuse one
+   * fails as a whole and nothing of it is signed.
    */
   public void insertPrecertificate(Journal.Tx tx, String serial, int issuerId, String profile, String channel,
       String requester, byte[] tbs) throws SQLException {
-    PreparedStatement ps = tx.batch(INSERT_PRECERTIFICATE);
-    ps.setString(1, serial);
-    ps.setInt(2, issuerId);
-    ps.setString(3, profile);
-    ps.setString(4, channel);
-    ps.setString(5, requester);
-    ps.setBytes(6, tbs);
-    ps.setObject(7, tx.now().atOffset(ZoneOffset.UTC));
-    ps.addBatch();
+    tx.rows(Precertificates.class, Precertificates::new)
+        .add(serial, issuerId, profile, channel, requester, tbs, tx.now().toString());
+  }
+
+  /** A transaction's new certificates. */
+  static final class Certificates extends Journal.Rows {
+    private static final String[] TYPES =
+        {"text", "int4", "text", "text", "text", "text", "text", "bytea", "text", "text", "bytea"};
+
+    void add(NewCertificate c, byte[] nameHash) {
+      add(c.serial(), c.issuerId(), c.profile(), c.channel(), c.requester(), c.subject(), sansJson(c.sans()), nameHash,
+          c.notBefore().toString(), c.notAfter().toString(), c.der());
+    }
+
+    @Override
+    protected String sql() {
+      // sans travel as one JSON array per row: SQL arrays of arrays must all have one length.
+      return "INSERT INTO certificates (serial, issuer_id, profile, channel, requester, subject, sans, name_hash,"
+          + " not_before, not_after, der) SELECT s, i, p, ch, r, sub, ARRAY(SELECT jsonb_array_elements_text(sa::jsonb)),"
+          + " h, nb, na, d FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+          + " ?::bytea[], ?::timestamptz[], ?::timestamptz[], ?::bytea[]) AS t (s, i, p, ch, r, sub, sa, h, nb, na, d)";
+    }
+
+    @Override
+    protected String[] types() {
+      return TYPES;
+    }
+  }
+
+  /** A transaction's pre-records. */
+  static final class Precertificates extends Journal.Rows {
+    private static final String[] TYPES = {"text", "int4", "text", "text", "text", "bytea", "text"};
+
+    @Override
+    protected String sql() {
+      return "INSERT INTO precertificates (serial, issuer_id, profile, channel, requester, tbs, created_at)"
+          + " SELECT * FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::timestamptz[])";
+    }
+
+    @Override
+    protected String[] types() {
+      return TYPES;
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  static String sansJson(List<String> sans) {
+    try {
+      return JSON.writeValueAsString(sans);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A pre-record that never got its certificate: the issuance died between the two commits. */
@@ -160,25 +185,35 @@ public final class PgCertificateStore {
 
   /**
    * The distinct names of a journal transaction's certificates, inserted into
-   * {@code certificate_names} in one statement, sorted by hash, before the certificate rows. Renewals
-   * repeat names, so nearly every row is already there and costs one primary-key probe; the trigram
-   * index is touched only by a name never seen before.
+   * {@code certificate_names} sorted by hash, so that two writers inserting the same names lock
+   * them in the same order. Renewals repeat names, so nearly every row is already there and costs
+   * one primary-key probe; the trigram index is touched only by a name never seen before.
    */
-  static final class Names implements Journal.Prelude {
-    private final TreeMap<byte[], String> byHash = new TreeMap<>(Arrays::compareUnsigned);
+  static final class Names extends Journal.Rows {
+    private static final String[] TYPES = {"bytea", "text"};
 
     void add(byte[] hash, String name) {
-      byHash.putIfAbsent(hash, name);
+      add((Object) hash, name);
     }
 
     @Override
-    public void run(Connection c) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO certificate_names (name_hash, name)"
-          + " SELECT h, n FROM unnest(?::bytea[], ?::text[]) AS t (h, n) ORDER BY h ON CONFLICT (name_hash) DO NOTHING")) {
-        ps.setArray(1, c.createArrayOf("bytea", byHash.keySet().toArray(new byte[0][])));
-        ps.setArray(2, c.createArrayOf("text", byHash.values().toArray(new String[0])));
-        ps.executeUpdate();
+    protected List<Object[]> toWrite(List<Object[]> added) {
+      TreeMap<byte[], Object[]> byHash = new TreeMap<>(Arrays::compareUnsigned);
+      for (Object[] row : added) {
+        byHash.putIfAbsent((byte[]) row[0], row);
       }
+      return new ArrayList<>(byHash.values());
+    }
+
+    @Override
+    protected String sql() {
+      return "INSERT INTO certificate_names (name_hash, name) SELECT h, n FROM unnest(?::bytea[], ?::text[]) AS t (h, n)"
+          + " ORDER BY h ON CONFLICT (name_hash) DO NOTHING";
+    }
+
+    @Override
+    protected String[] types() {
+      return TYPES;
     }
   }
 
