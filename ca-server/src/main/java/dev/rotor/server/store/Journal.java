@@ -49,7 +49,12 @@ public final class Journal implements AutoCloseable {
   /** Largest number of items committed together. */
   public static final int MAX_BATCH = 512;
   private static final int QUEUE_CAPACITY = 20_000;
-  private static final int WRITERS = 2;
+  /**
+   * One writer: each batch is three round trips and an fsync, whatever its size, so one writer
+   * taking everything queued while it committed the last batch beats two taking half each
+   * (measured: load-tests/README.md, 2026-11-25). More writers only queue on the audit head.
+   */
+  private static final int WRITERS = 1;
 
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
 
@@ -161,9 +166,7 @@ public final class Journal implements AutoCloseable {
         .description("time to run and commit one batch")
         .publishPercentileHistogram()
         .register(meters);
-    // Two writers pipeline: while one holds the audit-chain head and waits for its commit's fsync,
-    // the other already inserts its batch's rows, then queues on the head lock. The lock keeps
-    // the chain a single sequence whatever the number of writers (or replicas).
+    // The head lock keeps the chain a single sequence whatever the number of writers (or replicas).
     for (int i = 0; i < WRITERS; i++) {
       Thread t = Thread.ofPlatform().name("rotor-journal-" + i).daemon(true).unstarted(this::run);
       writers.add(t);

@@ -185,7 +185,7 @@ public final class PgCertificateStore {
 
   /**
    * The distinct names of a journal transaction's certificates, inserted into
-   * {@code certificate_names} sorted by hash, so that two writers inserting the same names lock
+   * {@code certificate_names} sorted by hash, so that two transactions (another replica's) inserting the same names lock
    * them in the same order. Renewals repeat names, so nearly every row is already there and costs
    * one primary-key probe; the trigram index is touched only by a name never seen before.
    */
