@@ -48,6 +48,7 @@ public final class PgCertificateStore {
     byte[] nameHash = sha256(name);
     tx.rows(Names.class, Names::new).add(nameHash, name);
     tx.rows(Certificates.class, Certificates::new).add(c, nameHash);
+    tx.rows(FinalPrecertificates.class, FinalPrecertificates::new).add(c.serial());
   }
 
   /**
@@ -86,6 +87,31 @@ public final class PgCertificateStore {
     }
   }
 
+  /**
+   * The pre-records of a transaction's certificates, deleted in the transaction that records the
+   * certificate (the row then holds the serial and the signed TBS). In the same statement as the
+   * inserts, this costs one primary-key probe per certificate; a periodic sweep instead deleted
+   * ten seconds' worth at once, a burst of PostgreSQL work the issuance path felt. An abandoned
+   * pre-record stays, as the evidence it is.
+   */
+  static final class FinalPrecertificates extends Journal.Rows {
+    private static final String[] TYPES = {"text"};
+
+    void add(String serial) {
+      add((Object) serial);
+    }
+
+    @Override
+    protected String sql() {
+      return "DELETE FROM precertificates WHERE serial IN (SELECT unnest(?::text[])) AND abandoned_at IS NULL";
+    }
+
+    @Override
+    protected String[] types() {
+      return TYPES;
+    }
+  }
+
   /** A transaction's pre-records. */
   static final class Precertificates extends Journal.Rows {
     private static final String[] TYPES = {"text", "int4", "text", "text", "text", "bytea", "text"};
@@ -116,11 +142,10 @@ public final class PgCertificateStore {
   public record AbandonedPrecertificate(String serial, String profile, String channel, String requester, Instant createdAt) {}
 
   /**
-   * Deletes the pre-records whose certificate is recorded (the certificates row then holds the
-   * serial and the signed TBS), in one statement, outside the issuance path: a per-issuance
-   * delete in the final transaction cost about as much as the pre-record itself. Afterwards
-   * {@code precertificates} holds only issuances in flight, finished since the last sweep, and
-   * abandoned. Returns how many rows went.
+   * Deletes the pre-records whose certificate is recorded but whose pre-record is still there
+   * (written before the final record deleted it in its own transaction, {@link
+   * FinalPrecertificates}); afterwards {@code precertificates} holds only issuances in flight and
+   * abandoned ones. Returns how many rows went.
    */
   public int deleteFinalPrecertificates() {
     try (Connection c = dataSource.getConnection();

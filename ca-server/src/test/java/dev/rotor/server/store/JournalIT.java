@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The journal's batch statements on a real PostgreSQL: rows of several tables and the audit
- * entries of many concurrent items land exactly as given, the audit chain they extend verifies,
- * and a rejected item leaves nothing behind.
+ * entries of many concurrent items land exactly as given, a final record deletes its pre-record,
+ * the audit chain they extend verifies, and a rejected item leaves nothing behind.
  */
 class JournalIT {
 
@@ -76,18 +76,35 @@ class JournalIT {
         List.of("a,b.example", "{braces}.example", "quote\"d.example", "back\\slash.example"),
         List.of("ünïcode.example", "NULL", ""),
         List.of());
-    List<CompletableFuture<Object>> done = new ArrayList<>();
     try (Journal journal = new Journal(ds, Clock.systemUTC(), new SimpleMeterRegistry())) {
+      List<CompletableFuture<Object>> prerecorded = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        String serial = String.format(Locale.ROOT, "c0%014x", i);
+        byte[] tbs = new byte[] {1, 2, (byte) i};
+        prerecorded.add(journal.submit(tx -> {
+          store.insertPrecertificate(tx, serial, issuerId, "workload", "rest", "req-" + serial, tbs);
+          return null;
+        }));
+      }
+      CompletableFuture.allOf(prerecorded.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+      for (int i = 0; i < 300; i++) {
+        String serial = String.format(Locale.ROOT, "c0%014x", i);
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT tbs, created_at FROM precertificates WHERE serial = ?")) {
+          ps.setString(1, serial);
+          try (ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).as(serial).isTrue();
+            assertThat(rs.getBytes(1)).isEqualTo(new byte[] {1, 2, (byte) i});
+            assertThat(rs.getTimestamp(2).toInstant()).isBetween(Instant.now().minusSeconds(120), Instant.now());
+          }
+        }
+      }
+      List<CompletableFuture<Object>> recorded = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         String serial = String.format(Locale.ROOT, "c0%014x", i);
         List<String> sans = sanLists.get(i % sanLists.size());
         byte[] der = new byte[] {(byte) i, 0, (byte) 0xff, 0x5c, 0x22};
-        byte[] tbs = new byte[] {1, 2, (byte) i};
-        done.add(journal.submit(tx -> {
-          store.insertPrecertificate(tx, serial, issuerId, "workload", "rest", "req-" + serial, tbs);
-          return null;
-        }));
-        done.add(journal.submit(tx -> {
+        recorded.add(journal.submit(tx -> {
           store.insert(tx, new NewCertificate(serial, issuerId, "workload", "agent", "req-" + serial, "CN=" + serial, sans,
               NOW.minusSeconds(30), NOW.plusSeconds(600 + serial.hashCode() % 7), der));
           tx.audit("req-" + serial, "certificate.issued", serial, "{\"serial\":\"" + serial + "\"}");
@@ -95,14 +112,15 @@ class JournalIT {
           return null;
         }));
       }
-      CompletableFuture.allOf(done.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+      CompletableFuture.allOf(recorded.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
     }
+    // the final records deleted their pre-records in their own transactions
+    assertThat(count("SELECT count(*) FROM precertificates WHERE serial LIKE 'c0%'")).isZero();
     for (int i = 0; i < 300; i++) {
       String serial = String.format(Locale.ROOT, "c0%014x", i);
       try (Connection c = ds.getConnection();
            PreparedStatement ps = c.prepareStatement("SELECT c.sans, c.der, c.subject, c.requester, c.not_before, c.not_after,"
-               + " p.tbs, n.name FROM certificates c JOIN precertificates p USING (serial)"
-               + " JOIN certificate_names n USING (name_hash) WHERE c.serial = ?")) {
+               + " n.name FROM certificates c JOIN certificate_names n USING (name_hash) WHERE c.serial = ?")) {
         ps.setString(1, serial);
         try (ResultSet rs = ps.executeQuery()) {
           assertThat(rs.next()).as(serial).isTrue();
@@ -113,8 +131,7 @@ class JournalIT {
           assertThat(rs.getString(4)).isEqualTo("req-" + serial);
           assertThat(rs.getTimestamp(5).toInstant()).isEqualTo(NOW.minusSeconds(30));
           assertThat(rs.getTimestamp(6).toInstant()).isEqualTo(NOW.plusSeconds(600 + serial.hashCode() % 7));
-          assertThat(rs.getBytes(7)).isEqualTo(new byte[] {1, 2, (byte) i});
-          assertThat(rs.getString(8)).isEqualTo(PgCertificateStore.searchName("CN=" + serial, sanLists.get(i % sanLists.size())));
+          assertThat(rs.getString(7)).isEqualTo(PgCertificateStore.searchName("CN=" + serial, sanLists.get(i % sanLists.size())));
         }
       }
     }
@@ -127,6 +144,31 @@ class JournalIT {
     PgAuditLog.Verification v = new PgAuditLog(ds).verify();
     assertThat(v.ok()).as(v.problem().orElse("")).isTrue();
     assertThat(v.entries()).isEqualTo(count("SELECT seq FROM audit_head"));
+  }
+
+  @Test
+  void a_late_final_record_keeps_the_abandoned_pre_record_as_evidence() throws Exception {
+    PgCertificateStore store = new PgCertificateStore(ds);
+    try (Journal journal = new Journal(ds, Clock.systemUTC(), new SimpleMeterRegistry())) {
+      journal.submit(tx -> {
+        store.insertPrecertificate(tx, "f0000000000000001", issuerId, "workload", "rest", "r", new byte[] {1});
+        store.insertPrecertificate(tx, "f0000000000000002", issuerId, "workload", "rest", "r", new byte[] {1});
+        return null;
+      }).get(60, TimeUnit.SECONDS);
+      try (Connection c = ds.getConnection()) {
+        c.createStatement().executeUpdate("UPDATE precertificates SET abandoned_at = now() WHERE serial = 'f0000000000000001'");
+      }
+      for (String serial : List.of("f0000000000000001", "f0000000000000002")) {
+        journal.submit(tx -> {
+          store.insert(tx, new NewCertificate(serial, issuerId, "workload", "rest", "r", "", List.of("spiffe://rotor.local/ns/f/sa/f"),
+              NOW.minusSeconds(30), NOW.plusSeconds(600), new byte[] {2}));
+          return null;
+        }).get(60, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(count("SELECT count(*) FROM precertificates WHERE serial = 'f0000000000000001' AND abandoned_at IS NOT NULL"))
+        .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM precertificates WHERE serial = 'f0000000000000002'")).isZero();
   }
 
   @Test
