@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  *       every use of the key is accounted for;
  *   <li>sign with the issuing CA (a CA key in an HSM that cannot sign: 503, nothing issued);
  *   <li>record it durably through the {@link Journal} (group commit, with its audit entry in the
- *       same transaction) — nothing is returned before that commit. {@link PrecertificateRecovery}
- *       sweeps pre-records whose certificate is recorded and resolves those left without one (a
+ *       same transaction, which also deletes the pre-record) — nothing is returned before that
+ *       commit. {@link PrecertificateRecovery} resolves pre-records left without a certificate (a
  *       crash, or the final commit failed);
  *   <li>count it.
  * </ol>

@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sweeps issuance pre-records whose certificate is recorded, and resolves those that never got
+ * Deletes issuance pre-records whose certificate is recorded but which are still there (a final
+ * record deletes its own pre-record; these were written before it did), and resolves those that never got
  * their certificate: the process died (or the final commit failed) between recording the serial
  * and TBS and recording the signed certificate. Such a certificate was never returned to anyone — {@link IssuanceService} sends
  * a certificate only after its final commit — so there is nothing to revoke; the pre-record is
