@@ -85,24 +85,29 @@ public final class Journal implements AutoCloseable {
 
   /**
    * A set of rows for one table, written as one data-modifying statement over column arrays:
-   * {@link #sql} reads its columns as {@code ?} parameters of the array types {@link #types}
-   * names, in that order. Every set of a batch goes into the batch's first statement, together
+   * its statement reads its columns as {@code ?} parameters of the array types it names, in
+   * that order. Every set of a batch goes into the batch's first statement, together
    * with the audit chain's head lock, so a batch of issuances costs three round trips to the
    * database (rows and lock; audit entries and head; commit) however many tables it writes.
    */
   public abstract static class Rows {
     private final List<Object[]> rows = new ArrayList<>();
+    private final String sql;
+    private final String[] types;
 
-    /** The statement ({@code INSERT ... SELECT ... FROM unnest(?::text[], ...)}). */
-    protected abstract String sql();
+    /**
+     * @param sql the statement ({@code INSERT ... SELECT ... FROM unnest(?::text[], ...)})
+     * @param types the element type of each parameter array, as {@link Connection#createArrayOf} takes it
+     */
+    protected Rows(String sql, String... types) {
+      this.sql = sql;
+      this.types = types.clone();
+    }
 
-    /** The element type of each parameter array, as {@link Connection#createArrayOf} takes it. */
-    protected abstract String[] types();
-
-    /** Adds one row: one value per entry of {@link #types}. */
+    /** Adds one row: one value per column, in the order of the types given. */
     protected final void add(Object... values) {
-      if (values.length != types().length) {
-        throw new IllegalArgumentException("a row of " + values.length + " values for " + types().length + " columns");
+      if (values.length != types.length) {
+        throw new IllegalArgumentException("a row of " + values.length + " values for " + types.length + " columns");
       }
       rows.add(values);
     }
@@ -123,7 +128,6 @@ public final class Journal implements AutoCloseable {
     /** Binds the column arrays from parameter {@code index} on; returns the next index. */
     final int bind(PreparedStatement ps, int index) throws SQLException {
       List<Object[]> write = toWrite(rows);
-      String[] types = types();
       for (int col = 0; col < types.length; col++) {
         Object[] column = switch (types[col]) {
           case "bytea" -> new byte[write.size()][];
@@ -389,7 +393,7 @@ public final class Journal implements AutoCloseable {
       }
       StringBuilder sql = new StringBuilder();
       for (int i = 0; i < sets.size(); i++) {
-        sql.append(i == 0 ? "WITH " : ", ").append("r").append(i).append(" AS (").append(sets.get(i).sql()).append(")");
+        sql.append(i == 0 ? "WITH " : ", ").append("r").append(i).append(" AS (").append(sets.get(i).sql).append(")");
       }
       sql.append(sets.isEmpty() ? "" : " ").append(audited ? HEAD_FOR_UPDATE : "SELECT 1");
       long seq = 0;

@@ -64,27 +64,20 @@ public final class PgCertificateStore {
 
   /** A transaction's new certificates. */
   static final class Certificates extends Journal.Rows {
-    private static final String[] TYPES =
-        {"text", "int4", "text", "text", "text", "text", "text", "bytea", "text", "text", "bytea"};
+    Certificates() {
+      // sans travel as one JSON array per row: SQL arrays of arrays must all have one length.
+      super("INSERT INTO certificates (serial, issuer_id, profile, channel, requester, subject, sans, name_hash,"
+          + " not_before, not_after, der) SELECT s, i, p, ch, r, sub, ARRAY(SELECT jsonb_array_elements_text(sa::jsonb)),"
+          + " h, nb, na, d FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+          + " ?::bytea[], ?::timestamptz[], ?::timestamptz[], ?::bytea[]) AS t (s, i, p, ch, r, sub, sa, h, nb, na, d)",
+          "text", "int4", "text", "text", "text", "text", "text", "bytea", "text", "text", "bytea");
+    }
 
     void add(NewCertificate c, byte[] nameHash) {
       add(c.serial(), c.issuerId(), c.profile(), c.channel(), c.requester(), c.subject(), sansJson(c.sans()), nameHash,
           c.notBefore().toString(), c.notAfter().toString(), c.der());
     }
 
-    @Override
-    protected String sql() {
-      // sans travel as one JSON array per row: SQL arrays of arrays must all have one length.
-      return "INSERT INTO certificates (serial, issuer_id, profile, channel, requester, subject, sans, name_hash,"
-          + " not_before, not_after, der) SELECT s, i, p, ch, r, sub, ARRAY(SELECT jsonb_array_elements_text(sa::jsonb)),"
-          + " h, nb, na, d FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
-          + " ?::bytea[], ?::timestamptz[], ?::timestamptz[], ?::bytea[]) AS t (s, i, p, ch, r, sub, sa, h, nb, na, d)";
-    }
-
-    @Override
-    protected String[] types() {
-      return TYPES;
-    }
   }
 
   /**
@@ -95,36 +88,21 @@ public final class PgCertificateStore {
    * pre-record stays, as the evidence it is.
    */
   static final class FinalPrecertificates extends Journal.Rows {
-    private static final String[] TYPES = {"text"};
+    FinalPrecertificates() {
+      super("DELETE FROM precertificates WHERE serial IN (SELECT unnest(?::text[])) AND abandoned_at IS NULL", "text");
+    }
 
     void add(String serial) {
       add((Object) serial);
-    }
-
-    @Override
-    protected String sql() {
-      return "DELETE FROM precertificates WHERE serial IN (SELECT unnest(?::text[])) AND abandoned_at IS NULL";
-    }
-
-    @Override
-    protected String[] types() {
-      return TYPES;
     }
   }
 
   /** A transaction's pre-records. */
   static final class Precertificates extends Journal.Rows {
-    private static final String[] TYPES = {"text", "int4", "text", "text", "text", "bytea", "text"};
-
-    @Override
-    protected String sql() {
-      return "INSERT INTO precertificates (serial, issuer_id, profile, channel, requester, tbs, created_at)"
-          + " SELECT * FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::timestamptz[])";
-    }
-
-    @Override
-    protected String[] types() {
-      return TYPES;
+    Precertificates() {
+      super("INSERT INTO precertificates (serial, issuer_id, profile, channel, requester, tbs, created_at)"
+          + " SELECT * FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::timestamptz[])",
+          "text", "int4", "text", "text", "text", "bytea", "text");
     }
   }
 
@@ -215,7 +193,10 @@ public final class PgCertificateStore {
    * one primary-key probe; the trigram index is touched only by a name never seen before.
    */
   static final class Names extends Journal.Rows {
-    private static final String[] TYPES = {"bytea", "text"};
+    Names() {
+      super("INSERT INTO certificate_names (name_hash, name) SELECT h, n FROM unnest(?::bytea[], ?::text[]) AS t (h, n)"
+          + " ORDER BY h ON CONFLICT (name_hash) DO NOTHING", "bytea", "text");
+    }
 
     void add(byte[] hash, String name) {
       add((Object) hash, name);
@@ -230,16 +211,6 @@ public final class PgCertificateStore {
       return new ArrayList<>(byHash.values());
     }
 
-    @Override
-    protected String sql() {
-      return "INSERT INTO certificate_names (name_hash, name) SELECT h, n FROM unnest(?::bytea[], ?::text[]) AS t (h, n)"
-          + " ORDER BY h ON CONFLICT (name_hash) DO NOTHING";
-    }
-
-    @Override
-    protected String[] types() {
-      return TYPES;
-    }
   }
 
   /**
