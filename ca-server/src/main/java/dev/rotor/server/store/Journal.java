@@ -69,8 +69,8 @@ public final class Journal implements AutoCloseable {
     Connection connection();
 
     /**
-     * Rows gathered from the batch's items and written together, before commit, in the batch's
-     * first statement: {@code create} makes the set on first use and later items add to it. Use
+     * Rows gathered from the batch's items and written together after the last item ran, in one
+     * statement before the audit entries: {@code create} makes the set on first use and later items add to it. Use
      * it for inserts whose outcome the work does not need to see. The rows of an item that is
      * rejected ({@link RotorException}) are dropped with it.
      */
@@ -86,8 +86,8 @@ public final class Journal implements AutoCloseable {
   /**
    * A set of rows for one table, written as one data-modifying statement over column arrays:
    * its statement reads its columns as {@code ?} parameters of the array types it names, in
-   * that order. Every set of a batch goes into the batch's first statement, together
-   * with the audit chain's head lock, so a batch of issuances costs three round trips to the
+   * that order. Every set of a batch goes into one statement, together with the audit chain's
+   * head lock, after the items ran, so a batch of issuances costs three round trips to the
    * database (rows and lock; audit entries and head; commit) however many tables it writes.
    */
   public abstract static class Rows {
